@@ -1,0 +1,251 @@
+"""LotteryWorkflow: the seed's whole serverless lottery as one Pulumi component."""
+
+import json
+from typing import Optional, Sequence, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from . import policies
+from .definition import render
+from .sources import source_dir
+
+SERIAL_INDEX = "lottery_serial-index"
+# TransactWriteItems takes 100 actions; a draw of k winners needs at most 3k+2.
+WINNERS_LIMIT = 32
+LAMBDA_SERVICE = "lambda.amazonaws.com"
+STATES_SERVICE = "states.amazonaws.com"
+
+# The seed's four functions (Lottery-<Name>), the handler module of each and the settings it reads.
+FUNCTIONS = {
+    "InputWinners": ("input_winners", ("MAX_WINNERS",)),
+    "RandomSelectWinners": ("random_select_winners", ("DRAWS_TABLE", "EMPLOYEE_TABLE", "EMPLOYEE_SERIAL_INDEX", "MAX_ATTEMPTS")),
+    "ValidateWinners": ("validate_winners", ("WINNERS_TABLE",)),
+    "RecordWinners": ("record_winners", ("DRAWS_TABLE", "EMPLOYEE_TABLE", "WINNERS_TABLE")),
+}
+
+
+class LotteryWorkflowArgs(TypedDict, total=False):
+    """Settings of one lottery. Every key is optional."""
+
+    name_prefix: pulumi.Input[str]
+    """Start of every physical name (tables, topic, functions, roles, state machine). Defaults to
+    `<component name>-<stack>`, so two stacks or two lotteries can share an account."""
+
+    max_winners: int
+    """Most winners one draw may ask for (1 to 32; default 10)."""
+
+    max_attempts: int
+    """Selections one draw may make when concurrent draws take its picks (default 3)."""
+
+    notification_emails: Sequence[pulumi.Input[str]]
+    """Email addresses subscribed to the announcements; secrets are welcome. Each must confirm."""
+
+    log_retention_days: int
+    """Days the functions' and state machine's logs are kept (default 14)."""
+
+    protect_winners: bool
+    """Turn on deletion protection for the Winners table and keep it when the stack is destroyed
+    (default true): the winners are the lottery's record."""
+
+    state_machine_logging: str
+    """Execution log level sent to CloudWatch Logs: OFF, ERROR (default), FATAL or ALL."""
+
+    tracing: bool
+    """Trace the state machine and functions with X-Ray (default false)."""
+
+    state_machine_type: str
+    """STANDARD (default) or EXPRESS."""
+
+    lambda_runtime: str
+    """Python runtime of the functions (default python3.12)."""
+
+    tags: pulumi.Input[dict[str, str]]
+    """Tags on every resource that takes them."""
+
+
+class LotteryWorkflow(pulumi.ComponentResource):
+    """Employee, Winners and Draws tables, the Notification topic, the four functions with a role
+    each, and the Lottery state machine that draws, records and then announces winners."""
+
+    state_machine_arn: pulumi.Output[str]
+    """ARN of the Lottery state machine: start a draw with `{"input": N}`."""
+    state_machine_name: pulumi.Output[str]
+    employee_table_name: pulumi.Output[str]
+    """The roster: employee_id, employee_name, employee_entry_date, lottery_serial."""
+    winners_table_name: pulumi.Output[str]
+    """Every winner ever drawn, with the draw that chose them."""
+    draws_table_name: pulumi.Output[str]
+    """One audit record per draw, and the pool's size."""
+    notification_topic_arn: pulumi.Output[str]
+    function_names: pulumi.Output[dict[str, str]]
+    """Physical name of each function, by the seed's name (InputWinners, RandomSelectWinners, ...)."""
+
+    def __init__(self, name: str, args: Optional[LotteryWorkflowArgs] = None, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("lottery:index:LotteryWorkflow", name, {}, opts)
+        args = args or {}
+        max_winners = args.get("max_winners", 10)
+        if not 1 <= max_winners <= WINNERS_LIMIT:
+            raise ValueError(f"max_winners must be from 1 to {WINNERS_LIMIT}, not {max_winners}")
+        log_level = args.get("state_machine_logging", "ERROR")
+        if log_level not in ("OFF", "ERROR", "FATAL", "ALL"):
+            raise ValueError(f"state_machine_logging must be OFF, ERROR, FATAL or ALL, not {log_level}")
+        tracing = args.get("tracing", False)
+        retention = args.get("log_retention_days", 14)
+        tags = args.get("tags")
+        prefix = pulumi.Output.from_input(args.get("name_prefix") or f"{name}-{pulumi.get_stack()}")
+        child = pulumi.ResourceOptions(parent=self)
+
+        def physical(suffix: str) -> pulumi.Output[str]:
+            return prefix.apply(lambda p: f"{p}-{suffix}")
+
+        def table(suffix: str, key: str, extra_opts=None, **kwargs) -> aws.dynamodb.Table:
+            return aws.dynamodb.Table(
+                f"{name}-{suffix.lower()}",
+                name=physical(suffix),
+                billing_mode="PAY_PER_REQUEST",
+                hash_key=key,
+                point_in_time_recovery={"enabled": True},
+                server_side_encryption={"enabled": True},
+                tags=tags,
+                opts=pulumi.ResourceOptions.merge(child, extra_opts),
+                **kwargs,
+            )
+
+        employee = table(
+            "Employee", "employee_id",
+            attributes=[{"name": "employee_id", "type": "S"}, {"name": "lottery_serial", "type": "N"}],
+            global_secondary_indexes=[{
+                "name": SERIAL_INDEX,
+                "key_schemas": [{"attribute_name": "lottery_serial", "key_type": "HASH"}],
+                "projection_type": "ALL",
+            }],
+        )
+        protect = args.get("protect_winners", True)
+        winners = table(
+            "Winners", "employee_id",
+            pulumi.ResourceOptions(retain_on_delete=protect),
+            attributes=[{"name": "employee_id", "type": "S"}],
+            deletion_protection_enabled=protect,
+        )
+        draws = table("Draws", "draw_id", attributes=[{"name": "draw_id", "type": "S"}])
+
+        topic = aws.sns.Topic(f"{name}-notification", name=physical("Notification"), display_name="Lottery", tags=tags, opts=child)
+        for i, email in enumerate(args.get("notification_emails") or []):
+            aws.sns.TopicSubscription(f"{name}-email-{i}", topic=topic.arn, protocol="email", endpoint=email, opts=child)
+
+        table_arns = pulumi.Output.all(
+            employee_table=employee.arn,
+            employee_index=employee.arn.apply(lambda a: f"{a}/index/{SERIAL_INDEX}"),
+            winners_table=winners.arn,
+            draws_table=draws.arn,
+        )
+        settings = {
+            "EMPLOYEE_TABLE": employee.name,
+            "EMPLOYEE_SERIAL_INDEX": SERIAL_INDEX,
+            "WINNERS_TABLE": winners.name,
+            "DRAWS_TABLE": draws.name,
+            "MAX_WINNERS": str(max_winners),
+            "MAX_ATTEMPTS": str(args.get("max_attempts", 3)),
+        }
+        handlers = source_dir("handlers")
+        code = pulumi.AssetArchive({
+            f"handlers/{path.name}": pulumi.FileAsset(str(path)) for path in sorted(handlers.glob("*.py"))
+        })
+        functions: dict[str, aws.lambda_.Function] = {}
+        for fn, (module, needs) in FUNCTIONS.items():
+            slug = f"{name}-{fn.lower()}"
+            function_name = physical(fn)
+            logs = aws.cloudwatch.LogGroup(
+                f"{slug}-logs", name=function_name.apply(lambda n: f"/aws/lambda/{n}"),
+                retention_in_days=retention, tags=tags, opts=child,
+            )
+            role = aws.iam.Role(
+                f"{slug}-role", name=function_name,
+                assume_role_policy=json.dumps(policies.assume_role(LAMBDA_SERVICE)), tags=tags, opts=child,
+            )
+            policy = aws.iam.RolePolicy(
+                f"{slug}-policy", role=role.id,
+                policy=pulumi.Output.all(logs.arn, table_arns).apply(
+                    lambda a, fn=fn: json.dumps(policies.function_policy(fn, a[0], a[1]))
+                ),
+                opts=child,
+            )
+            functions[fn] = aws.lambda_.Function(
+                slug,
+                name=function_name,
+                role=role.arn,
+                runtime=args.get("lambda_runtime", "python3.12"),
+                handler=f"handlers.{module}.handler",
+                code=code,
+                timeout=30,
+                memory_size=256,
+                environment={"variables": {k: settings[k] for k in needs}},
+                logging_config={"log_format": "Text", "log_group": logs.name},
+                tracing_config={"mode": "Active" if tracing else "PassThrough"},
+                tags=tags,
+                # The role's policy must exist before the first invocation can log.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, logs]),
+            )
+
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        state_machine_name = physical("Lottery")
+        machine_role = aws.iam.Role(
+            f"{name}-state-machine-role", name=physical("StateMachine"),
+            assume_role_policy=json.dumps(policies.assume_role(STATES_SERVICE)), tags=tags, opts=child,
+        )
+        machine_policy = aws.iam.RolePolicy(
+            f"{name}-state-machine-policy", role=machine_role.id,
+            policy=pulumi.Output.all([f.arn for f in functions.values()], topic.arn).apply(
+                lambda a: json.dumps(policies.state_machine_policy(a[0], a[1], log_level != "OFF", tracing))
+            ),
+            opts=child,
+        )
+        logging_configuration = None
+        if log_level != "OFF":
+            machine_logs = aws.cloudwatch.LogGroup(
+                f"{name}-state-machine-logs",
+                # Step Functions documents the /aws/vendedlogs/ prefix to keep log resource policies small.
+                name=state_machine_name.apply(lambda n: f"/aws/vendedlogs/states/{n}"),
+                retention_in_days=retention, tags=tags, opts=child,
+            )
+            logging_configuration = {
+                "level": log_level,
+                "include_execution_data": True,
+                "log_destination": machine_logs.arn.apply(lambda a: f"{a}:*"),
+            }
+        definition = pulumi.Output.all(
+            partition, topic.arn, *[f.arn for f in functions.values()]
+        ).apply(lambda a: render({
+            "Partition": a[0],
+            "NotificationTopicArn": a[1],
+            **{f"{fn}Arn": arn for fn, arn in zip(FUNCTIONS, a[2:])},
+        }))
+        machine = aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            name=state_machine_name,
+            role_arn=machine_role.arn,
+            definition=definition,
+            type=args.get("state_machine_type", "STANDARD"),
+            logging_configuration=logging_configuration,
+            tracing_configuration={"enabled": tracing},
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[machine_policy]),
+        )
+
+        self.state_machine_arn = machine.arn
+        self.state_machine_name = machine.name
+        self.employee_table_name = employee.name
+        self.winners_table_name = winners.name
+        self.draws_table_name = draws.name
+        self.notification_topic_arn = topic.arn
+        self.function_names = pulumi.Output.all(**{fn: f.name for fn, f in functions.items()})
+        self.register_outputs({
+            "state_machine_arn": self.state_machine_arn,
+            "state_machine_name": self.state_machine_name,
+            "employee_table_name": self.employee_table_name,
+            "winners_table_name": self.winners_table_name,
+            "draws_table_name": self.draws_table_name,
+            "notification_topic_arn": self.notification_topic_arn,
+            "function_names": self.function_names,
+        })

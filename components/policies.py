@@ -1,0 +1,65 @@
+"""IAM policy documents of the lottery: exact actions on exact ARNs, one role each.
+
+Pure functions of resolved ARNs, so tests and `parliament` can read the very documents deployed.
+"""
+
+VERSION = "2012-10-17"
+
+
+def _allow(sid: str, actions: list[str], resources: list[str]) -> dict:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources)}
+
+
+def document(statements: list[dict]) -> dict:
+    return {"Version": VERSION, "Statement": statements}
+
+
+def assume_role(service_principal: str) -> dict:
+    return document([{"Effect": "Allow", "Principal": {"Service": service_principal}, "Action": "sts:AssumeRole"}])
+
+
+def function_policy(function: str, log_group_arn: str, arns: dict[str, str]) -> dict:
+    """The policy of one Lambda function's role.
+
+    `arns` holds employee_table, employee_index, winners_table and draws_table.
+    """
+    statements = [_allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:log-stream:*"])]
+    if function == "RandomSelectWinners":
+        statements += [
+            _allow("ReadPool", ["dynamodb:GetItem"], [arns["draws_table"]]),
+            _allow("FindEmployeeBySerial", ["dynamodb:Query"], [arns["employee_index"]]),
+        ]
+    elif function == "ValidateWinners":
+        statements += [_allow("ReadPastWinners", ["dynamodb:BatchGetItem"], [arns["winners_table"]])]
+    elif function == "RecordWinners":
+        # TransactWriteItems is authorised action by action: Put and Update on each table.
+        statements += [
+            _allow("RecordDrawAndPool", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [arns["draws_table"]]),
+            _allow("RecordWinners", ["dynamodb:PutItem"], [arns["winners_table"]]),
+            _allow("MoveSerials", ["dynamodb:UpdateItem"], [arns["employee_table"]]),
+        ]
+    elif function != "InputWinners":
+        raise ValueError(f"no policy for function {function}")
+    return document(statements)
+
+
+def state_machine_policy(function_arns: list[str], topic_arn: str, logging: bool, tracing: bool) -> dict:
+    """The state machine's role: invoke the four functions, publish to the topic; log and trace if asked."""
+    statements = [
+        _allow("InvokeLotteryFunctions", ["lambda:InvokeFunction"], function_arns),
+        _allow("AnnounceWinners", ["sns:Publish"], [topic_arn]),
+    ]
+    if logging:
+        # CloudWatch Logs delivery for Step Functions takes no resource-level permissions:
+        # AWS documents these actions on "*" only.
+        statements.append(_allow("DeliverExecutionLogs", [
+            "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
+            "logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
+        ], ["*"]))
+    if tracing:
+        # X-Ray's write actions take no resource-level permissions either.
+        statements.append(_allow("SendTraces", [
+            "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+        ], ["*"]))
+    return document(statements)

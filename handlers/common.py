@@ -1,0 +1,74 @@
+"""What every handler shares: named errors, settings from the environment, tables, JSON values."""
+
+import os
+import secrets
+from decimal import Decimal
+
+import boto3
+
+# The item of the Draws table that holds the draw pool's size; every other item is one draw.
+POOL_KEY = {"draw_id": "#pool"}
+
+# One shared CSPRNG: the draw must not be predictable from earlier draws.
+rng = secrets.SystemRandom()
+
+
+class LotteryError(Exception):
+    """A failure the workflow names: Lambda reports the class name as `errorType`, which is the
+    error name that the state machine's Retry and Catch match."""
+
+
+class CustomError(LotteryError):
+    """The seed's forced failure: an `exception` key in the execution input."""
+
+
+class InvalidInput(LotteryError):
+    """The execution input is not `{"input": N}` with N a whole number from 1 to the maximum."""
+
+
+class NotEnoughEligibleEmployees(LotteryError):
+    """Fewer employees who never won than winners asked for."""
+
+
+class TooManyAttempts(LotteryError):
+    """Concurrent draws kept taking the selected employees; this draw gives up."""
+
+
+class DrawConflict(LotteryError):
+    """Another draw changed the pool between selection and record; select again."""
+
+
+class InvalidRoster(LotteryError):
+    """A roster file has a bad line; nothing was written."""
+
+
+def setting(name: str) -> str:
+    try:
+        return os.environ[name]
+    except KeyError:
+        raise LotteryError(f"environment variable {name} is not set") from None
+
+
+def int_setting(name: str) -> int:
+    return int(setting(name))
+
+
+def dynamodb():
+    return boto3.resource("dynamodb")
+
+
+def table(env_name: str):
+    """The table whose name the component put in environment variable `env_name`."""
+    return dynamodb().Table(setting(env_name))
+
+
+def plain(value):
+    """DynamoDB's Decimals as the ints and floats JSON expects, the way the Lambda runtime's
+    marshaller writes them (1, not 1.0)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

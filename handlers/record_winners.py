@@ -1,0 +1,90 @@
+"""Record In Dynamodb: one conditional transaction records the winners, the draw and the new pool.
+
+Every condition guards against a concurrent draw: the pool still has the size that was read,
+each winner still holds the serial they were drawn at and was never recorded, each survivor
+still holds the serial it moves from. If any fails, nothing is written and the workflow selects
+again. A retry of this task after a write that did succeed finds its own draw record and
+reports success, so a winner is never drawn twice for one draw.
+"""
+
+from datetime import datetime, timezone
+
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+
+from .common import POOL_KEY, DrawConflict, setting
+
+_serialize = TypeSerializer().serialize
+
+
+def _item(values: dict) -> dict:
+    return {k: _serialize(v) for k, v in values.items()}
+
+
+def transaction(draw: dict, selection: dict, recorded_at: str, tables: dict) -> list[dict]:
+    """The TransactWriteItems actions for one draw (3k+2 at most for k winners)."""
+    winners, eligible = selection["winners"], selection["eligible"]
+    actions = [
+        {"Update": {
+            "TableName": tables["draws"], "Key": _item(POOL_KEY),
+            "UpdateExpression": "SET eligible = :after",
+            "ConditionExpression": "eligible = :before",
+            "ExpressionAttributeValues": _item({":before": eligible, ":after": eligible - len(winners)}),
+        }},
+        {"Put": {
+            "TableName": tables["draws"],
+            "Item": _item({
+                "draw_id": draw["id"], "started_at": draw["started_at"], "recorded_at": recorded_at,
+                "pool_size": selection["pool_size"], "eligible": eligible,
+                "winners": [{"employee_id": w["employee_id"], "employee_name": w["employee_name"]} for w in winners],
+            }),
+            "ConditionExpression": "attribute_not_exists(draw_id)",
+        }},
+    ]
+    for w in winners:
+        actions.append({"Put": {
+            "TableName": tables["winners"],
+            "Item": _item({
+                "employee_id": w["employee_id"], "employee_name": w["employee_name"],
+                "draw_id": draw["id"], "drawn_at": recorded_at,
+            }),
+            "ConditionExpression": "attribute_not_exists(employee_id)",
+        }})
+        actions.append({"Update": {
+            "TableName": tables["employee"], "Key": _item({"employee_id": w["employee_id"]}),
+            "UpdateExpression": "REMOVE lottery_serial",
+            "ConditionExpression": "lottery_serial = :serial",
+            "ExpressionAttributeValues": _item({":serial": w["lottery_serial"]}),
+        }})
+    for move in selection["moves"]:
+        actions.append({"Update": {
+            "TableName": tables["employee"], "Key": _item({"employee_id": move["employee_id"]}),
+            "UpdateExpression": "SET lottery_serial = :to",
+            "ConditionExpression": "lottery_serial = :from",
+            "ExpressionAttributeValues": _item({":from": move["from"], ":to": move["to"]}),
+        }})
+    return actions
+
+
+def handler(event, context):
+    client = boto3.client("dynamodb")
+    tables = {
+        "employee": setting("EMPLOYEE_TABLE"),
+        "winners": setting("WINNERS_TABLE"),
+        "draws": setting("DRAWS_TABLE"),
+    }
+    draw = event["draw"]
+    recorded_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    try:
+        client.transact_write_items(
+            TransactItems=transaction(draw, event["selection"], recorded_at, tables)
+        )
+    except client.exceptions.TransactionCanceledException as error:
+        recorded = client.get_item(
+            TableName=tables["draws"], Key=_item({"draw_id": draw["id"]}), ConsistentRead=True
+        ).get("Item")
+        if recorded is None:
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            raise DrawConflict(f"another draw changed the pool first ({', '.join(map(str, reasons))})") from None
+        recorded_at = recorded["recorded_at"]["S"]
+    return {**event, "recorded_at": recorded_at}

@@ -1,0 +1,2 @@
+"""The offline twin of a lottery stack: the real stack program under Pulumi mocks, deployed into
+moto in-process, its state machine run by moto and its functions run from the deployed zip."""

@@ -1,0 +1,57 @@
+"""Run a Pulumi stack program under mocks, with its stack's config, and return its exports."""
+
+import json
+import runpy
+import sys
+from pathlib import Path
+
+import pulumi
+import yaml
+from pulumi.runtime.settings import set_root_resource
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+
+class StackConfigError(Exception):
+    """The project or stack files are missing or unreadable."""
+
+
+def read_config(project_dir: Path, stack: str) -> tuple[str, dict[str, str]]:
+    """The project's name and the stack's config as Pulumi hands it to a program (strings)."""
+    try:
+        project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"]
+        stack_file = project_dir / f"Pulumi.{stack}.yaml"
+        values = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    except FileNotFoundError as error:
+        raise StackConfigError(f"no such file: {error.filename}") from None
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError) as error:
+        raise StackConfigError(f"cannot read the config of stack {stack!r} in {project_dir}: {error}") from None
+    config = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and "secure" in value:
+            raise StackConfigError(f"{stack_file.name}: {key} is encrypted; the offline runtime has no Pulumi secrets provider")
+        full_key = key if ":" in key else f"{project}:{key}"
+        config[full_key] = value if isinstance(value, str) else json.dumps(value)
+    return project, config
+
+
+def run_program(project_dir: Path, stack: str, mocks: pulumi.runtime.Mocks) -> dict:
+    """Run `__main__.py` of `project_dir` as stack `stack` against `mocks`; its exports, resolved."""
+    project, config = read_config(project_dir, stack)
+    pulumi.runtime.set_all_config(config)
+    set_root_resource(None)  # a fresh Stack resource for each run in this process
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    exports: dict = {}
+
+    def program():
+        # As `pulumi up` does: the project folder is the program's first import path.
+        sys.path.insert(0, str(project_dir))
+        try:
+            runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        finally:
+            sys.path.remove(str(project_dir))
+        root = pulumi.runtime.get_root_resource()
+        return pulumi.Output.all(**root.outputs).apply(exports.update)
+
+    _sync_await(run_pulumi_func(lambda: _sync_await(pulumi.Output.from_input(program()).future())))
+    return exports

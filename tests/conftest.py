@@ -1,0 +1,61 @@
+"""Fixtures: moto tables shaped as the component makes them, and the handlers' environment."""
+
+import os
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from handlers.roster import parse_roster, write_roster  # noqa: E402
+
+REGION = "cn-northwest-1"
+SAMPLE = ROOT / "data" / "request-items.json"
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto with the Employee, Winners and Draws tables, and the environment the component sets."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    settings = {
+        "EMPLOYEE_TABLE": "t-Employee", "EMPLOYEE_SERIAL_INDEX": "lottery_serial-index",
+        "WINNERS_TABLE": "t-Winners", "DRAWS_TABLE": "t-Draws", "MAX_WINNERS": "10", "MAX_ATTEMPTS": "3",
+    }
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        client.create_table(
+            TableName="t-Employee", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "employee_id", "AttributeType": "S"},
+                                  {"AttributeName": "lottery_serial", "AttributeType": "N"}],
+            KeySchema=[{"AttributeName": "employee_id", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[{"IndexName": "lottery_serial-index",
+                                     "KeySchema": [{"AttributeName": "lottery_serial", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}],
+        )
+        for name, key in (("t-Winners", "employee_id"), ("t-Draws", "draw_id")):
+            client.create_table(
+                TableName=name, BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            )
+        yield boto3.resource("dynamodb", region_name=REGION)
+
+
+def tables(ddb):
+    return ddb.Table("t-Employee"), ddb.Table("t-Winners"), ddb.Table("t-Draws")
+
+
+def load_roster(ddb, text=None):
+    return write_roster(parse_roster(SAMPLE.read_text() if text is None else text), *tables(ddb))
+
+
+def scan(table) -> list[dict]:
+    return table.scan()["Items"]

@@ -1,0 +1,153 @@
+"""The four handlers against moto: each rule the seed broke, and the race it could not survive."""
+
+import random
+from collections import Counter
+
+import pytest
+
+from conftest import load_roster, scan, tables
+from handlers import input_winners, random_select_winners, record_winners, validate_winners
+from handlers.common import CustomError, DrawConflict, InvalidInput, NotEnoughEligibleEmployees, TooManyAttempts
+
+DRAW = {"id": "Lottery-test", "started_at": "2026-11-23T00:00:00Z"}
+
+
+def select(count, attempt=0, draw=DRAW):
+    return random_select_winners.handler({"draw": draw, "num_of_winners": count, "attempt": attempt}, None)
+
+
+def run_draw(count, draw=DRAW):
+    """Select, validate and record as the state machine does on its happy path."""
+    state = validate_winners.handler(select(count, draw=draw), None)
+    assert state["status"] == 0
+    return record_winners.handler(state, None)
+
+
+def pool_serials(employee):
+    return sorted(int(e["lottery_serial"]) for e in scan(employee) if "lottery_serial" in e)
+
+
+@pytest.mark.parametrize("request_, error", [
+    ({"input": 2, "exception": "x"}, CustomError),
+    ({}, InvalidInput), ({"input": 0}, InvalidInput), ({"input": -1}, InvalidInput),
+    ({"input": 1.5}, InvalidInput), ({"input": 2.0}, InvalidInput), ({"input": "2"}, InvalidInput),
+    ({"input": True}, InvalidInput), ({"input": None}, InvalidInput), ({"input": [2]}, InvalidInput),
+    ({"input": 11}, InvalidInput), ({"input": 10**30}, InvalidInput), (2, InvalidInput), ([], InvalidInput),
+])
+def test_input_rejects_everything_but_a_whole_number_in_range(monkeypatch, request_, error):
+    monkeypatch.setenv("MAX_WINNERS", "10")
+    with pytest.raises(error):
+        input_winners.handler({"draw": DRAW, "request": request_}, None)
+
+
+def test_input_passes_the_count_and_starts_at_attempt_zero(monkeypatch):
+    monkeypatch.setenv("MAX_WINNERS", "10")
+    out = input_winners.handler({"draw": DRAW, "request": {"input": 10}}, None)
+    assert out == {"draw": DRAW, "num_of_winners": 10, "attempt": 0}
+
+
+def test_a_draw_records_winners_with_the_draw_and_leaves_the_pool_dense(aws):
+    employee, winners, draws = tables(aws)
+    load_roster(aws)
+    out = run_draw(3)
+    chosen = {w["employee_id"] for w in out["selection"]["winners"]}
+    recorded = {w["employee_id"]: w for w in scan(winners)}
+    assert set(recorded) == chosen and len(chosen) == 3
+    assert all(w["draw_id"] == "Lottery-test" and w["drawn_at"] and w["employee_name"] for w in recorded.values())
+    assert pool_serials(employee) == list(range(1, 8))
+    draw = draws.get_item(Key={"draw_id": "Lottery-test"})["Item"]
+    assert (draw["pool_size"], draw["eligible"], len(draw["winners"])) == (10, 10, 3)
+    assert draws.get_item(Key={"draw_id": "#pool"})["Item"]["eligible"] == 7
+
+
+def test_the_pool_size_comes_from_the_data_not_a_constant(aws):
+    roster = "employee_id,employee_name\n" + "\n".join(f"e{i},Name {i}" for i in range(25))
+    load_roster(aws, roster)
+    for n in range(12):  # 12 draws of 2 from 25, then one is left
+        run_draw(2, {"id": f"d{n}", "started_at": "t"})
+    assert len(scan(tables(aws)[1])) == 24
+    with pytest.raises(NotEnoughEligibleEmployees, match="only 1"):
+        select(2)
+
+
+def test_nobody_wins_twice_and_an_exhausted_pool_fails_at_once_writing_nothing(aws):
+    employee, winners, draws = tables(aws)
+    load_roster(aws)
+    for n in range(5):
+        run_draw(2, {"id": f"d{n}", "started_at": "t"})
+    ids = [w["employee_id"] for w in scan(winners)]
+    assert len(ids) == len(set(ids)) == 10
+    before = (scan(employee), scan(winners), scan(draws))
+    with pytest.raises(NotEnoughEligibleEmployees):
+        select(1)
+    assert (scan(employee), scan(winners), scan(draws)) == before
+
+
+def test_asking_for_more_than_the_eligible_fails_without_reading_employees(aws):
+    load_roster(aws)
+    with pytest.raises(NotEnoughEligibleEmployees, match="11 winners asked for, but only 10"):
+        select(11)
+
+
+def test_the_redraw_loop_is_bounded(aws):
+    load_roster(aws)
+    with pytest.raises(TooManyAttempts):
+        select(1, attempt=3)
+
+
+def test_a_reimport_keeps_past_winners_out_of_the_pool(aws):
+    employee, winners, _ = tables(aws)
+    load_roster(aws)
+    out = run_draw(2)
+    pool = load_roster(aws)
+    assert (pool["pool_size"], pool["eligible"]) == (10, 8)
+    won = {w["employee_id"] for w in out["selection"]["winners"]}
+    for e in scan(employee):
+        assert ("lottery_serial" in e) != (e["employee_id"] in won)
+    assert pool_serials(employee) == list(range(1, 9))
+
+
+def test_race_two_draws_pick_the_same_person_before_either_records(aws):
+    """Both select the same employee; exactly one records them, the other must select again."""
+    employee, winners, draws = tables(aws)
+    load_roster(aws)
+    first = validate_winners.handler(select(1, draw={"id": "A", "started_at": "t"}), None)
+    second = dict(first, draw={"id": "B", "started_at": "t"})  # the same pick, another draw
+    record_winners.handler(first, None)
+    # Validate Winners now sees the person was taken and sends the draw back to selection.
+    assert validate_winners.handler(second, None)["status"] == 1
+    # Had it raced past validation, the transaction refuses it and writes nothing.
+    before = (scan(employee), scan(winners), scan(draws))
+    with pytest.raises(DrawConflict):
+        record_winners.handler(second, None)
+    assert (scan(employee), scan(winners), scan(draws)) == before
+    # The loser draws again from who is left and succeeds.
+    again = run_draw(1, {"id": "B", "started_at": "t"})
+    assert again["selection"]["winners"][0]["employee_id"] != first["selection"]["winners"][0]["employee_id"]
+    assert len(scan(winners)) == 2
+
+
+def test_a_retried_record_after_success_is_not_a_conflict(aws):
+    load_roster(aws)
+    state = validate_winners.handler(select(2), None)
+    first = record_winners.handler(state, None)
+    assert record_winners.handler(state, None)["recorded_at"] == first["recorded_at"]
+    assert len(scan(tables(aws)[1])) == 2
+
+
+def test_the_announcement_names_every_winner(aws):
+    load_roster(aws)
+    state = validate_winners.handler(select(3), None)
+    assert all(w["employee_name"] in state["message"] for w in state["selection"]["winners"])
+
+
+def test_plan_is_uniform_over_eligible_serials_and_keeps_the_rest_dense():
+    rng = random.Random(7)
+    counts = Counter()
+    for _ in range(6000):
+        chosen, moves = random_select_winners.plan(6, 2, rng)
+        counts.update(chosen)
+        survivors = (set(range(1, 7)) - set(chosen) - {src for src, _ in moves}) | {dst for _, dst in moves}
+        assert survivors == {1, 2, 3, 4}
+    assert set(counts) == set(range(1, 7))
+    assert max(counts.values()) - min(counts.values()) < 300  # 2000 each expected
