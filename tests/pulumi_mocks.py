@@ -1,0 +1,41 @@
+"""Pulumi mocks that record every resource and answer with ARNs of the stack's own partition and region."""
+
+import pulumi
+
+from offline.mocks import partition_of
+
+ACCOUNT = "123456789012"
+ARNS = {  # type token: (service, resource part of the ARN)
+    "aws:dynamodb/table:Table": ("dynamodb", "table/{name}"),
+    "aws:sns/topic:Topic": ("sns", "{name}"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:{name}"),
+    "aws:iam/role:Role": ("iam", "role/{name}"),
+    "aws:lambda/function:Function": ("lambda", "function:{name}"),
+    "aws:sfn/stateMachine:StateMachine": ("states", "stateMachine:{name}"),
+}
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str):
+        self.region, self.partition = region, partition_of(region)
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def call(self, args):
+        assert args.token == "aws:index/getPartition:getPartition", args.token
+        return self.partition
+
+    def new_resource(self, args):
+        self.resources.append(args)
+        state = dict(args.inputs)
+        if args.typ in ARNS:
+            service, resource = ARNS[args.typ]
+            region = "" if service == "iam" else self.region
+            state["arn"] = f"arn:{self.partition['partition']}:{service}:{region}:{ACCOUNT}:{resource.format(**args.inputs)}"
+        return args.inputs.get("name", args.name), state
+
+    def of_type(self, token: str) -> list:
+        return [r for r in self.resources if r.typ == token]
+
+    def one(self, token: str, name_suffix: str):
+        (found,) = [r for r in self.of_type(token) if r.inputs.get("name", r.name).endswith(name_suffix)]
+        return found

@@ -1,0 +1,242 @@
+"""The stack program and LotteryWorkflow under Pulumi mocks, for a China and a global stack."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from parliament import analyze_policy_string
+
+from conftest import ROOT
+from offline.program import run_program
+from pulumi_mocks import RecordingMocks
+
+STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}
+FUNCTIONS = ("InputWinners", "RandomSelectWinners", "ValidateWinners", "RecordWinners")
+
+
+@pytest.fixture(params=sorted(STACKS))
+def deployed(request):
+    """Runs __main__.py with Pulumi.<stack>.yaml under fresh mocks; (stack, mocks, exports)."""
+    region, _ = STACKS[request.param]
+    mocks = RecordingMocks(region)
+    exports = run_program(ROOT, request.param, mocks)
+    return request.param, mocks, exports
+
+
+def arn_strings(value):
+    if isinstance(value, str):
+        yield from ([value] if value.startswith("arn:") else [])
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from arn_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from arn_strings(v)
+
+
+def policy_of(mocks, role_suffix):
+    role = mocks.one("aws:iam/role:Role", role_suffix)
+    (policy,) = [p for p in mocks.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.inputs["name"]]
+    return json.loads(policy.inputs["policy"])
+
+
+def statements(policy):
+    return {s["Sid"]: (s["Action"], s["Resource"]) for s in policy["Statement"]}
+
+
+def test_inventory(deployed):
+    stack, mocks, _ = deployed
+    counts = {}
+    for r in mocks.resources:
+        counts[r.typ] = counts.get(r.typ, 0) + 1
+    assert counts == {
+        "lottery:index:LotteryWorkflow": 1,
+        "aws:dynamodb/table:Table": 3,
+        "aws:sns/topic:Topic": 1,
+        "aws:cloudwatch/logGroup:LogGroup": 5,  # four functions and the state machine
+        "aws:iam/role:Role": 5,
+        "aws:iam/rolePolicy:RolePolicy": 5,
+        "aws:lambda/function:Function": 4,
+        "aws:sfn/stateMachine:StateMachine": 1,
+    }
+    names = [r.inputs["name"] for r in mocks.resources if "name" in r.inputs]
+    assert all(n.startswith(f"lottery-{stack}-") or f"/lottery-{stack}-" in n for n in names)
+
+
+def test_every_arn_is_in_the_stack_partition(deployed):
+    stack, mocks, exports = deployed
+    region, partition = STACKS[stack]
+    arns = list(arn_strings(exports)) + [a for r in mocks.resources for a in arn_strings(r.inputs)]
+    arns += [a for r in mocks.of_type("aws:iam/rolePolicy:RolePolicy") for a in arn_strings(json.loads(r.inputs["policy"]))]
+    arns += list(arn_strings(json.loads(mocks.of_type("aws:sfn/stateMachine:StateMachine")[0].inputs["definition"])))
+    assert len(arns) > 25
+    assert all(a.startswith(f"arn:{partition}:") for a in arns), [a for a in arns if not a.startswith(f"arn:{partition}:")]
+    assert all(region in a or ":iam::" in a or ":states:::" in a for a in arns)
+
+
+def test_tables(deployed):
+    _, mocks, _ = deployed
+    employee = mocks.one("aws:dynamodb/table:Table", "-Employee").inputs
+    assert employee["hashKey"] == "employee_id"
+    assert employee["globalSecondaryIndexes"] == [{
+        "name": "lottery_serial-index", "projectionType": "ALL",
+        "keySchemas": [{"attributeName": "lottery_serial", "keyType": "HASH"}],
+    }]
+    for table in mocks.of_type("aws:dynamodb/table:Table"):
+        i = table.inputs
+        assert (i["billingMode"], i["pointInTimeRecovery"], i["serverSideEncryption"]) == (
+            "PAY_PER_REQUEST", {"enabled": True}, {"enabled": True})
+    winners = mocks.one("aws:dynamodb/table:Table", "-Winners").inputs
+    assert winners["hashKey"] == "employee_id"
+
+
+def test_winners_protection_follows_config(deployed):
+    stack, mocks, _ = deployed
+    winners = mocks.one("aws:dynamodb/table:Table", "-Winners").inputs
+    assert winners["deletionProtectionEnabled"] is (stack == "us")  # Pulumi.us.yaml protects, dev does not
+
+
+def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
+    _, mocks, _ = deployed
+    tables = {t.inputs["name"].rsplit("-", 1)[1]: t.inputs["name"] for t in mocks.of_type("aws:dynamodb/table:Table")}
+    expected = {
+        "InputWinners": {"MAX_WINNERS": "10"},
+        "RandomSelectWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"],
+                                "EMPLOYEE_SERIAL_INDEX": "lottery_serial-index", "MAX_ATTEMPTS": "3"},
+        "ValidateWinners": {"WINNERS_TABLE": tables["Winners"]},
+        "RecordWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"], "WINNERS_TABLE": tables["Winners"]},
+    }
+    for fn in FUNCTIONS:
+        f = mocks.one("aws:lambda/function:Function", f"-{fn}").inputs
+        assert f["environment"] == {"variables": expected[fn]}
+        assert f["runtime"] >= "python3.12" and f["handler"].startswith("handlers.")
+        assert sorted(f["code"].assets) == sorted(
+            f"handlers/{p.name}" for p in (ROOT / "handlers").glob("*.py"))
+        assert f["loggingConfig"]["logGroup"] == f"/aws/lambda/{f['name']}"
+
+
+def test_log_retention_from_config(deployed):
+    _, mocks, _ = deployed
+    assert {g.inputs["retentionInDays"] for g in mocks.of_type("aws:cloudwatch/logGroup:LogGroup")} == {14}
+
+
+def test_exact_function_policies(deployed):
+    stack, mocks, _ = deployed
+    region, p = STACKS[stack]
+    table = f"arn:{p}:dynamodb:{region}:123456789012:table/lottery-{stack}"
+    logs = f"arn:{p}:logs:{region}:123456789012:log-group:/aws/lambda/lottery-{stack}"
+    expected = {
+        "InputWinners": {},
+        "RandomSelectWinners": {
+            "ReadPool": (["dynamodb:GetItem"], [f"{table}-Draws"]),
+            "FindEmployeeBySerial": (["dynamodb:Query"], [f"{table}-Employee/index/lottery_serial-index"]),
+        },
+        "ValidateWinners": {"ReadPastWinners": (["dynamodb:BatchGetItem"], [f"{table}-Winners"])},
+        "RecordWinners": {
+            "RecordDrawAndPool": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [f"{table}-Draws"]),
+            "RecordWinners": (["dynamodb:PutItem"], [f"{table}-Winners"]),
+            "MoveSerials": (["dynamodb:UpdateItem"], [f"{table}-Employee"]),
+        },
+    }
+    for fn in FUNCTIONS:
+        policy = policy_of(mocks, f"-{fn}")
+        assert statements(policy) == {
+            "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"], [f"{logs}-{fn}:log-stream:*"]),
+            **expected[fn],
+        }
+        role = mocks.one("aws:iam/role:Role", f"-{fn}").inputs
+        assert json.loads(role["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+
+
+def test_exact_state_machine_policy(deployed):
+    stack, mocks, exports = deployed
+    region, p = STACKS[stack]
+    got = statements(policy_of(mocks, "-StateMachine"))
+    assert got["InvokeLotteryFunctions"] == (
+        ["lambda:InvokeFunction"],
+        sorted(f"arn:{p}:lambda:{region}:123456789012:function:{n}" for n in exports["function_names"].values()))
+    assert got["AnnounceWinners"] == (["sns:Publish"], [exports["notification_topic_arn"]])
+    # Both stacks log; only the us stack traces (Pulumi.us.yaml).
+    assert set(got) == {"InvokeLotteryFunctions", "AnnounceWinners", "DeliverExecutionLogs"} | (
+        {"SendTraces"} if stack == "us" else set())
+    assert all("*" not in a for actions, _ in got.values() for a in actions)
+
+
+def test_no_policy_has_parliament_findings(deployed):
+    _, mocks, _ = deployed
+    for policy in mocks.of_type("aws:iam/rolePolicy:RolePolicy"):
+        findings = analyze_policy_string(policy.inputs["policy"]).findings
+        assert findings == [], (policy.name, [(f.issue, f.detail) for f in findings])
+
+
+def test_definition_names_this_stacks_resources_and_passes_statelint(deployed, tmp_path):
+    stack, mocks, exports = deployed
+    _, p = STACKS[stack]
+    machine = mocks.of_type("aws:sfn/stateMachine:StateMachine")[0].inputs
+    definition = json.loads(machine["definition"])
+    states = definition["States"]
+    functions = {fn: f"arn:{p}:lambda:{STACKS[stack][0]}:123456789012:function:{n}" for fn, n in exports["function_names"].items()}
+    assert states["Input Lottery Winners"]["Resource"] == functions["InputWinners"]
+    assert states["Random Select Winners"]["Resource"] == functions["RandomSelectWinners"]
+    assert states["Validate Winners"]["Resource"] == functions["ValidateWinners"]
+    assert states["Record In Dynamodb"]["Resource"] == functions["RecordWinners"]
+    assert states["Send SNS"]["Resource"] == f"arn:{p}:states:::sns:publish"
+    assert states["Send SNS"]["Parameters"]["TopicArn"] == exports["notification_topic_arn"]
+    assert machine["type"] == "STANDARD" and machine["roleArn"].endswith(f"role/lottery-{stack}-StateMachine")
+    assert machine["loggingConfiguration"]["logDestination"].endswith(":*")
+    assert machine["tracingConfiguration"] == {"enabled": stack == "us"}
+    path = tmp_path / "definition.json"
+    path.write_text(machine["definition"])
+    linted = subprocess.run([sys.executable, "-m", "statelint", str(path)], capture_output=True, text=True)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_workflow_rules_in_the_definition(deployed):
+    _, mocks, _ = deployed
+    states = json.loads(mocks.of_type("aws:sfn/stateMachine:StateMachine")[0].inputs["definition"])["States"]
+    assert set(states) >= {"Input Lottery Winners", "Random Select Winners", "Validate Winners",
+                           "Is Winner In Past Draw", "Record In Dynamodb", "Send SNS", "Failed"}
+    assert "Default" in states["Is Winner In Past Draw"]
+    for name, s in states.items():
+        for catch in s.get("Catch", []):
+            assert "ResultPath" in catch, name
+        if s["Type"] == "Task" and ":lambda:" in s["Resource"]:
+            assert "Lambda.ServiceException" in s["Retry"][0]["ErrorEquals"], name
+    # The announcement comes after the record, and is retried only on errors that mean "not sent".
+    assert states["Record In Dynamodb"]["Next"] == "Send SNS"
+    assert states["Send SNS"]["Retry"][0]["ErrorEquals"] == ["SNS.ThrottledException", "SNS.KMSThrottlingException"]
+
+
+def test_emails_become_secret_subscriptions(monkeypatch):
+    import pulumi
+    from components import LotteryWorkflow
+
+    mocks = RecordingMocks("us-east-1")
+    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
+
+    @pulumi.runtime.test
+    def build():
+        lottery = LotteryWorkflow("x", {"notification_emails": [pulumi.Output.secret("a@example.com"), "b@example.com"]})
+        return lottery.notification_topic_arn
+
+    build()
+    subs = mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
+    secret_marker = "4dabf18193072939515e22adb298388d"  # Pulumi's wire sign of a secret value
+    secret, plain = (s.inputs["endpoint"] for s in subs)
+    assert plain == "b@example.com"
+    assert secret[secret_marker] and secret["value"] == "a@example.com"
+    assert {s.inputs["protocol"] for s in subs} == {"email"}
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"max_winners": 33}, "max_winners"), ({"max_winners": 0}, "max_winners"),
+    ({"state_machine_logging": "DEBUG"}, "state_machine_logging"),
+])
+def test_bad_args_are_refused(args, message):
+    import pulumi
+    from components import LotteryWorkflow
+
+    pulumi.runtime.set_mocks(RecordingMocks("us-east-1"), project="p", stack="s", preview=False)
+    with pytest.raises(ValueError, match=message):
+        LotteryWorkflow("x", args)
