@@ -1,0 +1,108 @@
+"""End to end through the offline runtime: the real stack program, deployed into moto, drawn."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from offline.stack import OfflineStack
+
+SEED_IDS = {f"{i:03d}" for i in range(1, 11)}
+
+
+@pytest.fixture
+def dev(tmp_path):
+    with OfflineStack("dev", tmp_path) as stack:
+        yield stack
+
+
+def test_five_draws_exhaust_the_seed_pool_and_the_sixth_fails_cleanly(dev):
+    seen = []
+    for _ in range(5):
+        result = dev.draw({"input": 2})
+        assert result["status"] == "SUCCEEDED", result
+        assert len({w["employee_id"] for w in result["winners"]}) == 2
+        seen += [w["employee_id"] for w in result["winners"]]
+        names = [w["employee_name"] for w in result["winners"]]
+        assert all(n in result["message"] for n in names)
+        assert [t["state"] for t in result["transitions"]] == [
+            "Input Lottery Winners", "Random Select Winners", "Validate Winners",
+            "Is Winner In Past Draw", "Record In Dynamodb", "Send SNS"]
+        assert result["lambda_invocations"] == 4
+    assert sorted(seen) == sorted(SEED_IDS)
+    assert len(dev.announcements()) == 5
+    last = dev.draw({"input": 2})
+    assert (last["status"], last["error"], last["winners"]) == ("FAILED", "NotEnoughEligibleEmployees", [])
+    assert "only 0" in last["cause"]
+    assert len(dev.announcements()) == 5  # no notice without a record
+
+
+@pytest.mark.parametrize("execution_input, error", [
+    ({"input": 2, "exception": True}, "CustomError"),
+    ({"input": 0}, "InvalidInput"),
+    ({"input": "two"}, "InvalidInput"),
+    (7, "InvalidInput"),
+])
+def test_bad_input_ends_in_failed_with_the_named_error(dev, execution_input, error):
+    winners_before = dev.table("winners_table").scan()["Items"]
+    result = dev.draw(execution_input)
+    assert (result["status"], result["error"]) == ("FAILED", error)
+    assert result["transitions"][-1]["state"] == "Failed"
+    assert dev.table("winners_table").scan()["Items"] == winners_before
+
+
+def test_the_global_region_stack_draws_too(tmp_path):
+    with OfflineStack("us", tmp_path) as us:
+        assert us.outputs["state_machine_arn"].startswith("arn:aws:states:us-east-1:")
+        result = us.draw({"input": 3})
+    assert result["status"] == "SUCCEEDED" and len(result["winners"]) == 3
+
+
+def test_a_setting_the_component_forgets_makes_the_offline_draw_fail(tmp_path, monkeypatch):
+    from components import lottery_workflow
+
+    module, needs = lottery_workflow.FUNCTIONS["RandomSelectWinners"]
+    monkeypatch.setitem(lottery_workflow.FUNCTIONS, "RandomSelectWinners",
+                        (module, tuple(n for n in needs if n != "EMPLOYEE_SERIAL_INDEX")))
+    with OfflineStack("us", tmp_path) as broken:
+        result = broken.draw({"input": 1})
+    assert (result["status"], result["error"]) == ("FAILED", "LotteryError")
+    assert "EMPLOYEE_SERIAL_INDEX" in result["cause"]
+
+
+def lottery(*args, state_dir):
+    done = subprocess.run(
+        [sys.executable, "-m", "offline", *args, "--state-dir", str(state_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_cli_winners_persist_across_processes(tmp_path):
+    code, out, _ = lottery("draw", "--json", state_dir=tmp_path)
+    first = json.loads(out)
+    assert code == 0 and set(first) == {
+        "status", "execution", "winners", "message", "transitions", "lambda_invocations", "duration_ms", "error", "cause"}
+    code, out, _ = lottery("draw", "--winners", "8", "--json", state_dir=tmp_path)
+    second = json.loads(out)
+    assert code == 0
+    ids = [w["employee_id"] for w in first["winners"] + second["winners"]]
+    assert sorted(ids) == sorted(SEED_IDS)
+    code, out, err = lottery("draw", state_dir=tmp_path)
+    assert code == 1 and "NotEnoughEligibleEmployees" in err and "Traceback" not in err
+    code, out, _ = lottery("winners", "--json", state_dir=tmp_path)
+    assert sorted(w["employee_id"] for w in json.loads(out)) == sorted(SEED_IDS)
+    code, out, _ = lottery("draws", "--json", state_dir=tmp_path)
+    assert len(json.loads(out)) == 2
+
+
+def test_cli_refuses_a_bad_roster_and_a_bad_state_file_readably(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("1,Ann\n1,Bo\n")
+    code, _, err = lottery("import", str(roster), state_dir=tmp_path)
+    assert code == 2 and "InvalidRoster: line 2" in err and "Traceback" not in err
+    (tmp_path / "dev.json").write_text("{not json")
+    code, _, err = lottery("draw", state_dir=tmp_path)
+    assert code == 2 and "StateError" in err and "lottery reset" in err and "Traceback" not in err
