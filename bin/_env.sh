@@ -11,3 +11,8 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; 
   echo "$WANT" > "$STAMP"
 fi
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+# The component as other stacks install it (lottery_workflow), editable so the checkout is what runs.
+if [ ! -f "$VENV/.component-installed" ]; then
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT" >&2 || exit 1
+  touch "$VENV/.component-installed"
+fi

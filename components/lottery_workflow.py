@@ -81,9 +81,8 @@ class LotteryWorkflow(pulumi.ComponentResource):
     function_names: pulumi.Output[dict[str, str]]
     """Physical name of each function, by the seed's name (InputWinners, RandomSelectWinners, ...)."""
 
-    def __init__(self, name: str, args: Optional[LotteryWorkflowArgs] = None, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: LotteryWorkflowArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("lottery:index:LotteryWorkflow", name, {}, opts)
-        args = args or {}
         max_winners = args.get("max_winners", 10)
         if not 1 <= max_winners <= WINNERS_LIMIT:
             raise ValueError(f"max_winners must be from 1 to {WINNERS_LIMIT}, not {max_winners}")

@@ -1,0 +1,47 @@
+"""The component as a package: its provider schema for other languages, and reuse from another stack."""
+
+import json
+
+from pulumi.provider.experimental.component import ComponentProvider
+
+from conftest import ROOT
+from offline.program import run_program
+from pulumi_mocks import RecordingMocks
+
+
+def test_provider_schema_has_the_args_and_outputs():
+    from lottery_workflow import LotteryWorkflow  # as an installed stack imports it
+
+    schema = json.loads(ComponentProvider([LotteryWorkflow], "lottery", None, "0.1.0").schema)
+    resource = schema["resources"]["lottery:index:LotteryWorkflow"]
+    assert resource["isComponent"] is True
+    assert set(resource["inputProperties"]) == {
+        "namePrefix", "maxWinners", "maxAttempts", "notificationEmails", "logRetentionDays", "protectWinners",
+        "stateMachineLogging", "tracing", "stateMachineType", "lambdaRuntime", "tags"}
+    assert resource["requiredInputs"] == []
+    assert resource["inputProperties"]["maxWinners"]["type"] == "integer"
+    assert "1 to 32" in resource["inputProperties"]["maxWinners"]["description"]
+    assert set(resource["properties"]) == {
+        "stateMachineArn", "stateMachineName", "employeeTableName", "winnersTableName", "drawsTableName",
+        "notificationTopicArn", "functionNames"}
+    assert resource["properties"]["functionNames"]["additionalProperties"]["type"] == "string"
+
+
+def test_plugin_files_are_there():
+    assert (ROOT / "components" / "PulumiPlugin.yaml").read_text().strip().endswith("runtime: python")
+    assert "component_provider_host" in (ROOT / "components" / "__main__.py").read_text()
+
+
+def test_example_stack_runs_two_lotteries_side_by_side():
+    mocks = RecordingMocks("eu-west-1")
+    exports = run_program(ROOT / "examples" / "two-lotteries", "demo", mocks)
+    assert exports["summer_state_machine"].endswith(":stateMachine:finance-summer-demo-Lottery")
+    assert exports["winter_state_machine"].endswith(":stateMachine:finance-winter-demo-Lottery")
+    assert len(mocks.of_type("aws:sfn/stateMachine:StateMachine")) == 2
+    tables = sorted(t.inputs["name"] for t in mocks.of_type("aws:dynamodb/table:Table"))
+    assert len(tables) == len(set(tables)) == 6
+    summer_input = mocks.one("aws:lambda/function:Function", "summer-demo-InputWinners").inputs
+    assert summer_input["environment"]["variables"]["MAX_WINNERS"] == "5"
+    assert summer_input["tags"] == {"team": "finance", "season": "summer"}
+    assert mocks.one("aws:dynamodb/table:Table", "winter-demo-Winners").inputs["deletionProtectionEnabled"] is False
+    assert len(mocks.of_type("aws:sns/topicSubscription:TopicSubscription")) == 1
