@@ -6,7 +6,7 @@ import sys
 import threading
 from pathlib import Path
 
-from handlers.common import InvalidRoster
+from handlers.common import InvalidRoster, plain
 
 from .program import StackConfigError
 from .stack import OfflineStack
@@ -62,7 +62,7 @@ def _listing(stack: OfflineStack, export: str, as_json: bool, columns: tuple[str
         (i for i in stack.table(export).scan()["Items"] if not i[columns[0]].startswith("#")),
         key=lambda i: i.get(sort_key, ""), reverse=True,
     )
-    items = json.loads(json.dumps(items, default=lambda d: int(d)))
+    items = plain(items)
     if as_json:
         print(json.dumps(items, indent=2))
     else:

@@ -18,7 +18,8 @@ import tempfile
 import threading
 import traceback
 import zipfile
-from decimal import Decimal
+
+from handlers.common import plain
 
 try:
     from moto.awslambda.models import LambdaFunction
@@ -36,13 +37,6 @@ _workdir = tempfile.TemporaryDirectory(prefix="lottery-lambdas-")
 # os.environ is the process's: one invocation at a time, as one function instance would.
 _lock = threading.RLock()
 invocations: list[str] = []  # function names, in order
-
-
-def _json_default(value):
-    # The Lambda runtime's marshaller writes a Decimal as its exact text (1, not 1.0).
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _package_of(code: bytes) -> str:
@@ -84,7 +78,8 @@ def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
         invocations.append(function.function_name)
         try:
             handler = getattr(importlib.import_module(f"{_package_of(function.code_bytes)}.{module_name}"), attribute)
-            return json.dumps(handler(payload, None), default=_json_default), False, ""
+            # plain(): Decimals as the Lambda runtime's marshaller writes them (1, not 1.0).
+            return json.dumps(plain(handler(payload, None))), False, ""
         except Exception as error:  # noqa: BLE001 - every handler error is the function's answer
             body = {"errorType": type(error).__name__, "errorMessage": str(error)}
             return json.dumps(body), True, traceback.format_exc()

@@ -6,17 +6,13 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+from handlers.common import plain
+
 TABLES = ("employee_table", "winners_table", "draws_table")  # the stack's exports naming them
 
 
 class StateError(Exception):
     """The state directory cannot be read or written."""
-
-
-def _plain(value):
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"{type(value).__name__} cannot be saved")
 
 
 def _scan(table) -> list[dict]:
@@ -39,7 +35,7 @@ def save(path: Path, dynamodb, outputs: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".tmp-", delete=False) as out:
-            json.dump(snapshot, out, default=_plain, indent=1, sort_keys=True)
+            json.dump(plain(snapshot), out, indent=1, sort_keys=True)
             out.flush()
             os.fsync(out.fileno())
         os.replace(out.name, path)
