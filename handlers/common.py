@@ -53,8 +53,26 @@ def int_setting(name: str) -> int:
     return int(setting(name))
 
 
+_made: dict = {}
+
+
+def _once(factory):
+    """boto3's `factory("dynamodb")` for this function's region, made once per container:
+    making one costs more than the reads a draw does."""
+    key = (factory, os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
+    if key not in _made:
+        _made[key] = factory("dynamodb", region_name=key[1])
+    return _made[key]
+
+
 def dynamodb():
-    return boto3.resource("dynamodb")
+    """The DynamoDB resource (Python values in and out)."""
+    return _once(boto3.resource)
+
+
+def dynamodb_client():
+    """The DynamoDB client (typed attribute values, as TransactWriteItems takes them)."""
+    return _once(boto3.client)
 
 
 def table(env_name: str):

@@ -9,10 +9,9 @@ reports success, so a winner is never drawn twice for one draw.
 
 from datetime import datetime, timezone
 
-import boto3
 from boto3.dynamodb.types import TypeSerializer
 
-from .common import POOL_KEY, DrawConflict, setting
+from .common import POOL_KEY, DrawConflict, dynamodb_client, setting
 
 _serialize = TypeSerializer().serialize
 
@@ -67,7 +66,7 @@ def transaction(draw: dict, selection: dict, recorded_at: str, tables: dict) -> 
 
 
 def handler(event, context):
-    client = boto3.client("dynamodb")
+    client = dynamodb_client()
     tables = {
         "employee": setting("EMPLOYEE_TABLE"),
         "winners": setting("WINNERS_TABLE"),

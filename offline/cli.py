@@ -1,4 +1,4 @@
-"""The `lottery` command: run draws on the offline twin of a stack, keep their results locally."""
+"""The `lottery` command: draws on the offline twin of a stack (default) or on the deployed stack."""
 
 import argparse
 import json
@@ -6,11 +6,14 @@ import sys
 import threading
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from handlers.common import InvalidRoster, plain
 
+from . import graph, state
+from .aws import TargetError, connect
 from .program import StackConfigError
-from .stack import OfflineStack
-from .state import StateError, state_file
+from .stack import PROJECT_DIR, OfflineStack
 
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 
@@ -29,8 +32,10 @@ def _progress(label: str):
     return done
 
 
-def cmd_draw(stack: OfflineStack, args) -> int:
-    result = stack.draw({"input": args.winners})
+def cmd_draw(lottery, args) -> int:
+    result = lottery.draw({"input": args.winners})
+    if args.target == "offline":
+        state.record_execution(args.state_dir, args.stack, result)
     if args.json:
         print(json.dumps(result, indent=2))
     elif result["status"] == "SUCCEEDED":
@@ -46,23 +51,22 @@ def cmd_draw(stack: OfflineStack, args) -> int:
     return 0 if result["status"] == "SUCCEEDED" else 1
 
 
-def cmd_import(stack: OfflineStack, args) -> int:
+def cmd_import(lottery, args) -> int:
     try:
         text = Path(args.file).read_text()
-    except OSError as error:
-        print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"cannot read {args.file}: {error}", file=sys.stderr)
         return 2
-    pool = stack.import_roster(text)
+    pool = lottery.import_roster(text)
     print(f"Imported {pool['pool_size']} employees; {pool['eligible']} can win.")
     return 0
 
 
-def _listing(stack: OfflineStack, export: str, as_json: bool, columns: tuple[str, ...], sort_key: str) -> int:
-    items = sorted(
-        (i for i in stack.table(export).scan()["Items"] if not i[columns[0]].startswith("#")),
+def _listing(lottery, export: str, as_json: bool, columns: tuple[str, ...], sort_key: str) -> int:
+    items = plain(sorted(
+        (i for i in lottery.table(export).scan()["Items"] if not i[columns[0]].startswith("#")),
         key=lambda i: i.get(sort_key, ""), reverse=True,
-    )
-    items = plain(items)
+    ))
     if as_json:
         print(json.dumps(items, indent=2))
     else:
@@ -71,18 +75,59 @@ def _listing(stack: OfflineStack, export: str, as_json: bool, columns: tuple[str
     return 0
 
 
-def cmd_winners(stack, args) -> int:
-    return _listing(stack, "winners_table", args.json, ("employee_id", "employee_name", "draw_id", "drawn_at"), "drawn_at")
+def cmd_winners(lottery, args) -> int:
+    return _listing(lottery, "winners_table", args.json, ("employee_id", "employee_name", "draw_id", "drawn_at"), "drawn_at")
 
 
-def cmd_draws(stack, args) -> int:
-    return _listing(stack, "draws_table", args.json, ("draw_id", "recorded_at", "pool_size", "eligible", "winners"), "recorded_at")
+def cmd_draws(lottery, args) -> int:
+    return _listing(lottery, "draws_table", args.json, ("draw_id", "recorded_at", "pool_size", "eligible", "winners"), "recorded_at")
+
+
+def cmd_graph(args) -> int:
+    path = []
+    if args.execution:
+        if args.target == "offline":
+            path = state.find_execution(args.state_dir, args.stack, args.execution)
+        else:
+            lottery = connect(args.stack, PROJECT_DIR, args.state_machine_arn)
+            arn = args.execution
+            if not arn.startswith("arn:"):
+                arn = lottery.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + ":" + arn
+            path = [e["stateEnteredEventDetails"]["name"] for e in lottery.history(arn) if "stateEnteredEventDetails" in e]
+    definition = graph.definition()
+    if args.format == "png":
+        if not args.output:
+            print("--format png needs --output FILE", file=sys.stderr)
+            return 2
+        Path(args.output).write_bytes(graph.png(definition, path))
+        print(f"Wrote {args.output}")
+        return 0
+    text = graph.mermaid(definition, path) if args.format == "mermaid" else graph.dot(definition, path)
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_reset(args) -> int:
+    if args.target != "offline":
+        print("reset forgets offline state only; a deployed stack's tables are not touched", file=sys.stderr)
+        return 2
+    for path in (state.state_file(args.state_dir, args.stack), state.executions_file(args.state_dir, args.stack)):
+        path.unlink(missing_ok=True)
+    print(f"Forgot stack {args.stack}'s offline state; the next command starts from the sample employees.")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to deploy offline (default dev)")
-    common.add_argument("--state-dir", default=".lottery", type=Path, help="where employees, winners and draws are kept (default .lottery)")
+    common.add_argument("--stack", default="dev", help="the stack (Pulumi.<stack>.yaml offline; `pulumi stack output` on aws)")
+    common.add_argument("--target", choices=("offline", "aws"), default="offline",
+                        help="offline (default): the stack deployed into moto in this process; aws: the deployed stack")
+    common.add_argument("--state-machine-arn", help="with --target aws: the lottery's state machine, instead of --stack")
+    common.add_argument("--state-dir", default=Path(".lottery"), type=Path,
+                        help="offline: where employees, winners and draws are kept (default .lottery)")
     top = argparse.ArgumentParser(prog="lottery", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
     draw = commands.add_parser("draw", parents=[common], help="draw winners")
@@ -96,29 +141,33 @@ def parser() -> argparse.ArgumentParser:
         listing = commands.add_parser(name, parents=[common], help=text)
         listing.add_argument("--json", action="store_true")
         listing.set_defaults(run=run)
-    reset = commands.add_parser("reset", parents=[common], help="forget this stack's employees, winners and draws")
-    reset.set_defaults(run=None)
+    drawing = commands.add_parser("graph", parents=[common], help="draw the workflow, optionally the path of one draw")
+    drawing.add_argument("--format", choices=("mermaid", "dot", "png"), default="mermaid")
+    drawing.add_argument("--execution", help="highlight the path of this draw (Lottery-<uuid> or its ARN)")
+    drawing.add_argument("--output", help="write to this file instead of standard output")
+    drawing.set_defaults(local=cmd_graph)
+    reset = commands.add_parser("reset", parents=[common], help="forget this stack's offline employees, winners and draws")
+    reset.set_defaults(local=cmd_reset)
     return top
 
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    if args.command == "reset":
-        path = state_file(args.state_dir, args.stack)
-        path.unlink(missing_ok=True)
-        print(f"Removed {path}; the next command starts from the sample employees.")
-        return 0
-    done = _progress(f"Deploying stack {args.stack} offline")
+    done = threading.Event()
     try:
-        with OfflineStack(args.stack, args.state_dir) as stack:
+        if hasattr(args, "local"):
+            return args.local(args)
+        if args.target == "aws":
+            return args.run(connect(args.stack, PROJECT_DIR, args.state_machine_arn), args)
+        done = _progress(f"Deploying stack {args.stack} offline")
+        with OfflineStack(args.stack, args.state_dir) as lottery:
             done.set()
-            return args.run(stack, args)
-    except (StackConfigError, StateError, InvalidRoster) as error:
+            return args.run(lottery, args)
+    except (StackConfigError, state.StateError, InvalidRoster, TargetError, RuntimeError) as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"AWS: {error}", file=sys.stderr)
         return 2
     finally:
         done.set()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

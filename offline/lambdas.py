@@ -36,7 +36,6 @@ _unpacked: dict[str, str] = {}
 _workdir = tempfile.TemporaryDirectory(prefix="lottery-lambdas-")
 # os.environ is the process's: one invocation at a time, as one function instance would.
 _lock = threading.RLock()
-invocations: list[str] = []  # function names, in order
 
 
 def _package_of(code: bytes) -> str:
@@ -75,7 +74,6 @@ def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
         **{k: str(v) for k, v in function.environment_vars.items()},
     }
     with _lock, _environment(env):
-        invocations.append(function.function_name)
         try:
             handler = getattr(importlib.import_module(f"{_package_of(function.code_bytes)}.{module_name}"), attribute)
             # plain(): Decimals as the Lambda runtime's marshaller writes them (1, not 1.0).

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from handlers.common import plain
 
-TABLES = ("employee_table", "winners_table", "draws_table")  # the stack's exports naming them
+from .lottery import TABLES
+
 
 
 class StateError(Exception):
@@ -56,3 +57,25 @@ def load(path: Path, dynamodb, outputs: dict) -> bool:
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise StateError(f"the state file {path} is unreadable ({error}); `lottery reset` starts afresh") from None
     return True
+
+
+def executions_file(state_dir: Path, stack: str) -> Path:
+    return state_dir / f"{stack}.executions.jsonl"
+
+
+def record_execution(state_dir: Path, stack: str, result: dict) -> None:
+    """Keep the path each offline draw took, for `lottery graph --execution`."""
+    line = json.dumps({"execution": result["execution"], "status": result["status"],
+                       "states": [t["state"] for t in result["transitions"]]})
+    with executions_file(state_dir, stack).open("a") as out:
+        out.write(line + "\n")
+
+
+def find_execution(state_dir: Path, stack: str, execution: str) -> list[str]:
+    """The states an offline draw entered, by its name (Lottery-<uuid>) or ARN."""
+    path = executions_file(state_dir, stack)
+    lines = path.read_text().splitlines() if path.exists() else []
+    for record in map(json.loads, reversed(lines)):
+        if execution in (record["execution"], record["execution"].rsplit(":", 1)[-1]):
+            return record["states"]
+    raise StateError(f"no offline draw {execution} in {path}")

@@ -96,6 +96,10 @@ def test_cli_winners_persist_across_processes(tmp_path):
     assert sorted(w["employee_id"] for w in json.loads(out)) == sorted(SEED_IDS)
     code, out, _ = lottery("draws", "--json", state_dir=tmp_path)
     assert len(json.loads(out)) == 2
+    code, out, _ = lottery("graph", "--execution", first["execution"].rsplit(":", 1)[1], state_dir=tmp_path)
+    assert code == 0 and "class Input_Lottery_Winners,Random_Select_Winners,Validate_Winners," in out
+    code, out, _ = lottery("reset", state_dir=tmp_path)
+    assert code == 0 and list(tmp_path.iterdir()) == []
 
 
 def test_cli_refuses_a_bad_roster_and_a_bad_state_file_readably(tmp_path):

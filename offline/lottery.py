@@ -1,0 +1,95 @@
+"""Lottery: draws and records of one deployed lottery, through boto3 — offline (moto) or on AWS."""
+
+import json
+import time
+import uuid
+
+import boto3
+
+from handlers.roster import parse_roster, write_roster
+
+DRAW_TIMEOUT_S = 60
+TABLES = ("employee_table", "winners_table", "draws_table")
+
+
+class Lottery:
+    """The commands' view of a stack: its outputs (stack exports) and boto3 in its region."""
+
+    poll_max_s = 0.5  # a draw on AWS takes about a second; do not hammer DescribeExecution
+
+    def __init__(self, outputs: dict, region: str | None = None):
+        self.outputs = outputs
+        self.dynamodb = boto3.resource("dynamodb", region_name=region)
+        self.sfn = boto3.client("stepfunctions", region_name=region)
+
+    def table(self, export: str):
+        return self.dynamodb.Table(self.outputs[export])
+
+    def saved(self) -> None:
+        """Called after every change; the offline stack persists its tables here."""
+
+    def import_roster(self, text: str) -> dict:
+        """Validate a whole roster, then replace the Employee table with it (InvalidRoster writes nothing)."""
+        pool = write_roster(parse_roster(text), *(self.table(t) for t in TABLES))
+        self.saved()
+        return pool
+
+    def draw(self, execution_input) -> dict:
+        """Start an execution named Lottery-<uuid>, wait for it and describe it as `lottery draw --json` does."""
+        started = time.perf_counter()
+        arn = self.sfn.start_execution(
+            stateMachineArn=self.outputs["state_machine_arn"],
+            name=f"Lottery-{uuid.uuid4()}",
+            input=json.dumps(execution_input),
+        )["executionArn"]
+        delay = 0.002
+        while (described := self.sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            if time.perf_counter() - started > DRAW_TIMEOUT_S:
+                raise TimeoutError(f"{arn} still running after {DRAW_TIMEOUT_S} s")
+            time.sleep(delay)
+            delay = min(delay * 2, self.poll_max_s)
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        self.saved()
+        return describe(described, self.history(arn), elapsed_ms)
+
+    def history(self, execution_arn: str) -> list[dict]:
+        events, kwargs = [], {}
+        while True:
+            page = self.sfn.get_execution_history(executionArn=execution_arn, **kwargs)
+            events += page["events"]
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+
+def describe(execution: dict, events: list[dict], duration_ms: float) -> dict:
+    """One draw as the CLI reports it: status, winners, message, the states entered and the error."""
+    output = json.loads(execution.get("output") or "{}")
+    start = events[0]["timestamp"] if events else None
+    transitions = [
+        {
+            "state": e["stateEnteredEventDetails"]["name"],
+            "at_ms": round((e["timestamp"] - start).total_seconds() * 1000, 1),
+        }
+        for e in events if "stateEnteredEventDetails" in e
+    ]
+    error, cause = execution.get("error"), execution.get("cause")
+    try:
+        cause = json.loads(cause)["errorMessage"]
+    except (TypeError, ValueError, KeyError):
+        pass
+    succeeded = execution["status"] == "SUCCEEDED"
+    return {
+        "status": execution["status"],
+        "execution": execution["executionArn"],
+        "winners": [
+            {"employee_id": w["employee_id"], "employee_name": w["employee_name"]}
+            for w in output.get("selection", {}).get("winners", [])
+        ] if succeeded else [],
+        "message": output.get("message"),
+        "transitions": transitions,
+        "lambda_invocations": sum(e["type"] == "LambdaFunctionScheduled" for e in events),
+        "duration_ms": duration_ms,
+        "error": error,
+        "cause": cause,
+    }
