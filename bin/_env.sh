@@ -16,3 +16,5 @@ if [ ! -f "$VENV/.component-installed" ]; then
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT" >&2 || exit 1
   touch "$VENV/.component-installed"
 fi
+# `lottery` on the venv's PATH too, for `source .venv/bin/activate`.
+[ -e "$VENV/bin/lottery" ] || ln -s "$ROOT/bin/lottery" "$VENV/bin/lottery"
