@@ -26,7 +26,7 @@ def function_policy(function: str, log_group_arn: str, arns: dict[str, str]) -> 
     statements = [_allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:log-stream:*"])]
     if function == "RandomSelectWinners":
         statements += [
-            _allow("ReadPool", ["dynamodb:GetItem"], [arns["draws_table"]]),
+            _allow("HoldPool", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [arns["draws_table"]]),
             _allow("FindEmployeeBySerial", ["dynamodb:Query"], [arns["employee_index"]]),
         ]
     elif function == "ValidateWinners":

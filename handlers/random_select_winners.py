@@ -1,7 +1,7 @@
 """Random Select Winners: a uniform draw from the employees who never won, in O(k) reads.
 
 The employees who can still win hold the lottery serials 1..E (E is kept in the Draws table's
-pool item). Picking k distinct serials from 1..E is a uniform draw from exactly those employees.
+pool item, see pool.py). Picking k distinct serials from 1..E is a uniform draw from exactly those employees.
 To keep 1..E-k dense once the winners leave, survivors above E-k move into the winners' holes:
 a partial Fisher-Yates shuffle stored in the table. Record In Dynamodb applies the moves and the
 new E in one transaction, conditional on nothing having changed since this read.
@@ -9,8 +9,8 @@ new E in one transaction, conditional on nothing having changed since this read.
 
 from boto3.dynamodb.conditions import Key
 
+from . import pool
 from .common import (
-    POOL_KEY,
     DrawConflict,
     NotEnoughEligibleEmployees,
     TooManyAttempts,
@@ -22,14 +22,14 @@ from .common import (
 )
 
 
-def plan(eligible: int, count: int, random=rng) -> tuple[list[int], list[tuple[int, int]]]:
+def plan(eligible: int, count: int, random=None) -> tuple[list[int], list[tuple[int, int]]]:
     """Serials of `count` winners chosen uniformly from 1..eligible, and the (from, to) moves
     that refill the winners' places below eligible-count from the survivors above it."""
     if count > eligible:
         raise NotEnoughEligibleEmployees(
             f"{count} winners asked for, but only {eligible} employees have never won"
         )
-    chosen = random.sample(range(1, eligible + 1), count)
+    chosen = (random or rng).sample(range(1, eligible + 1), count)
     remaining = eligible - count
     holes = sorted(s for s in chosen if s <= remaining)
     taken = set(chosen)
@@ -48,18 +48,24 @@ def employee_at(employees, index: str, serial: int) -> dict:
 
 
 def handler(event, context):
-    attempt = event["attempt"] + 1
+    draw_id, attempt = event["draw"]["id"], event["attempt"] + 1
+    draws = table("DRAWS_TABLE")
     if attempt > int_setting("MAX_ATTEMPTS"):
+        pool.release(draws, draw_id)
         raise TooManyAttempts(f"gave up after {attempt - 1} attempts lost to concurrent draws")
-    pool = table("DRAWS_TABLE").get_item(Key=POOL_KEY, ConsistentRead=True).get("Item", {})
-    eligible = int(pool.get("eligible", 0))
-    chosen, moves = plan(eligible, event["num_of_winners"])
+    held = pool.acquire(draws, draw_id)
+    eligible = int(held["eligible"])
+    try:
+        chosen, moves = plan(eligible, event["num_of_winners"])
+    except NotEnoughEligibleEmployees:
+        pool.release(draws, draw_id)
+        raise
     employees, index = table("EMPLOYEE_TABLE"), setting("EMPLOYEE_SERIAL_INDEX")
     return {
         **event,
         "attempt": attempt,
         "selection": {
-            "pool_size": int(pool.get("pool_size", 0)),
+            "pool_size": int(held["pool_size"]),
             "eligible": eligible,
             "winners": [employee_at(employees, index, s) for s in chosen],
             "moves": [

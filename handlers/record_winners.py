@@ -1,6 +1,7 @@
 """Record In Dynamodb: one conditional transaction records the winners, the draw and the new pool.
 
-Every condition guards against a concurrent draw: the pool still has the size that was read,
+Every condition guards against a concurrent draw: the pool still has the size that was read and
+is still held by this draw (pool.py),
 each winner still holds the serial they were drawn at and was never recorded, each survivor
 still holds the serial it moves from. If any fails, nothing is written and the workflow selects
 again. A retry of this task after a write that did succeed finds its own draw record and
@@ -26,9 +27,10 @@ def transaction(draw: dict, selection: dict, recorded_at: str, tables: dict) -> 
     actions = [
         {"Update": {
             "TableName": tables["draws"], "Key": _item(POOL_KEY),
-            "UpdateExpression": "SET eligible = :after",
-            "ConditionExpression": "eligible = :before",
-            "ExpressionAttributeValues": _item({":before": eligible, ":after": eligible - len(winners)}),
+            # Records and lets go of the pool, if this draw still holds it (see pool.py).
+            "UpdateExpression": "SET eligible = :after REMOVE holder, lease_until",
+            "ConditionExpression": "eligible = :before AND holder = :me",
+            "ExpressionAttributeValues": _item({":before": eligible, ":after": eligible - len(winners), ":me": draw["id"]}),
         }},
         {"Put": {
             "TableName": tables["draws"],

@@ -35,22 +35,28 @@ class Lottery:
         return pool
 
     def draw(self, execution_input) -> dict:
-        """Start an execution named Lottery-<uuid>, wait for it and describe it as `lottery draw --json` does."""
-        started = time.perf_counter()
-        arn = self.sfn.start_execution(
+        """Start a draw, wait for it and describe it as `lottery draw --json` does."""
+        return self.wait(self.start(execution_input))
+
+    def start(self, execution_input) -> str:
+        """Start an execution named Lottery-<uuid>; its ARN."""
+        return self.sfn.start_execution(
             stateMachineArn=self.outputs["state_machine_arn"],
             name=f"Lottery-{uuid.uuid4()}",
             input=json.dumps(execution_input),
         )["executionArn"]
-        delay = 0.002
-        while (described := self.sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+
+    def wait(self, execution_arn: str) -> dict:
+        """Wait for an execution to end; describe it (duration counted from this call)."""
+        started, delay = time.perf_counter(), 0.002
+        while (described := self.sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
             if time.perf_counter() - started > DRAW_TIMEOUT_S:
-                raise TimeoutError(f"{arn} still running after {DRAW_TIMEOUT_S} s")
+                raise TimeoutError(f"{execution_arn} still running after {DRAW_TIMEOUT_S} s")
             time.sleep(delay)
             delay = min(delay * 2, self.poll_max_s)
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         self.saved()
-        return describe(described, self.history(arn), elapsed_ms)
+        return describe(described, self.history(execution_arn), elapsed_ms)
 
     def history(self, execution_arn: str) -> list[dict]:
         events, kwargs = [], {}

@@ -7,7 +7,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from . import lambdas, state
+from . import lambdas, retries, state
 from .lottery import Lottery
 from .mocks import MotoMocks
 from .program import read_config, run_program
@@ -33,6 +33,7 @@ class OfflineStack(Lottery):
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         self._mock.start()
         lambdas.install()
+        retries.install()
         try:
             self.mocks = MotoMocks(self.region)
             super().__init__(run_program(self.project_dir, self.stack, self.mocks), self.region)

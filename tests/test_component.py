@@ -129,7 +129,7 @@ def test_exact_function_policies(deployed):
     expected = {
         "InputWinners": {},
         "RandomSelectWinners": {
-            "ReadPool": (["dynamodb:GetItem"], [f"{table}-Draws"]),
+            "HoldPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [f"{table}-Draws"]),
             "FindEmployeeBySerial": (["dynamodb:Query"], [f"{table}-Employee/index/lottery_serial-index"]),
         },
         "ValidateWinners": {"ReadPastWinners": (["dynamodb:BatchGetItem"], [f"{table}-Winners"])},

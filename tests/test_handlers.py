@@ -6,8 +6,9 @@ from collections import Counter
 import pytest
 
 from conftest import load_roster, scan, tables
-from handlers import input_winners, random_select_winners, record_winners, validate_winners
+from handlers import input_winners, pool, random_select_winners, record_winners, validate_winners
 from handlers.common import CustomError, DrawConflict, InvalidInput, NotEnoughEligibleEmployees, TooManyAttempts
+from handlers.pool import PoolBusy
 
 DRAW = {"id": "Lottery-test", "started_at": "2026-11-23T00:00:00Z"}
 
@@ -107,24 +108,51 @@ def test_a_reimport_keeps_past_winners_out_of_the_pool(aws):
     assert pool_serials(employee) == list(range(1, 9))
 
 
-def test_race_two_draws_pick_the_same_person_before_either_records(aws):
-    """Both select the same employee; exactly one records them, the other must select again."""
+def test_a_second_draw_waits_while_the_first_holds_the_pool(aws):
+    load_roster(aws)
+    first = select(1, draw={"id": "A", "started_at": "t"})
+    with pytest.raises(PoolBusy, match="draw A is drawing"):
+        select(1, draw={"id": "B", "started_at": "t"})
+    record_winners.handler(validate_winners.handler(first, None), None)
+    assert select(1, draw={"id": "B", "started_at": "t"})["selection"]["eligible"] == 9
+
+
+@pytest.mark.parametrize("fail", ["not enough", "too many attempts"])
+def test_a_draw_that_fails_after_taking_the_pool_lets_go(aws, fail):
+    load_roster(aws)
+    if fail == "not enough":
+        with pytest.raises(NotEnoughEligibleEmployees):
+            select(11, draw={"id": "A", "started_at": "t"})
+    else:
+        select(1, draw={"id": "A", "started_at": "t"})
+        with pytest.raises(TooManyAttempts):
+            select(1, attempt=3, draw={"id": "A", "started_at": "t"})
+    assert select(1, draw={"id": "B", "started_at": "t"})["selection"]["eligible"] == 10
+
+
+def test_race_two_draws_pick_the_same_person_before_either_records(aws, monkeypatch):
+    """A stalls past its lease; B takes the pool and picks the same employee. Exactly one records them."""
     employee, winners, draws = tables(aws)
     load_roster(aws)
-    first = validate_winners.handler(select(1, draw={"id": "A", "started_at": "t"}), None)
-    second = dict(first, draw={"id": "B", "started_at": "t"})  # the same pick, another draw
-    record_winners.handler(first, None)
-    # Validate Winners now sees the person was taken and sends the draw back to selection.
-    assert validate_winners.handler(second, None)["status"] == 1
-    # Had it raced past validation, the transaction refuses it and writes nothing.
+    monkeypatch.setattr(pool, "LEASE_SECONDS", -1)  # every hold has lapsed at once
+    picks = {}
+    for draw_id in ("A", "B"):
+        monkeypatch.setattr(random_select_winners, "rng", random.Random(42))  # the same pick for both
+        picks[draw_id] = validate_winners.handler(select(1, draw={"id": draw_id, "started_at": "t"}), None)
+    person = picks["A"]["selection"]["winners"][0]["employee_id"]
+    assert picks["B"]["selection"]["winners"][0]["employee_id"] == person
+    assert picks["A"]["status"] == picks["B"]["status"] == 0  # neither has recorded yet
+    record_winners.handler(picks["B"], None)
     before = (scan(employee), scan(winners), scan(draws))
     with pytest.raises(DrawConflict):
-        record_winners.handler(second, None)
+        record_winners.handler(picks["A"], None)
     assert (scan(employee), scan(winners), scan(draws)) == before
-    # The loser draws again from who is left and succeeds.
-    again = run_draw(1, {"id": "B", "started_at": "t"})
-    assert again["selection"]["winners"][0]["employee_id"] != first["selection"]["winners"][0]["employee_id"]
-    assert len(scan(winners)) == 2
+    # A goes back to selection, as the state machine's Catch sends it, and still succeeds.
+    monkeypatch.setattr(pool, "LEASE_SECONDS", 60)
+    again = run_draw(1, {"id": "A", "started_at": "t"})
+    assert again["selection"]["winners"][0]["employee_id"] != person
+    assert sorted(w["draw_id"] for w in scan(winners)) == ["A", "B"]
+    assert pool_serials(employee) == list(range(1, 9))
 
 
 def test_a_retried_record_after_success_is_not_a_conflict(aws):
