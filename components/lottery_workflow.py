@@ -195,8 +195,8 @@ class LotteryWorkflow(pulumi.ComponentResource):
         )
         machine_policy = aws.iam.RolePolicy(
             f"{name}-state-machine-policy", role=machine_role.id,
-            policy=pulumi.Output.all([f.arn for f in functions.values()], topic.arn).apply(
-                lambda a: json.dumps(policies.state_machine_policy(a[0], a[1], log_level != "OFF", tracing))
+            policy=pulumi.Output.all([f.arn for f in functions.values()], topic.arn, draws.arn).apply(
+                lambda a: json.dumps(policies.state_machine_policy(a[0], a[1], a[2], log_level != "OFF", tracing))
             ),
             opts=child,
         )
@@ -214,11 +214,12 @@ class LotteryWorkflow(pulumi.ComponentResource):
                 "log_destination": machine_logs.arn.apply(lambda a: f"{a}:*"),
             }
         definition = pulumi.Output.all(
-            partition, topic.arn, *[f.arn for f in functions.values()]
+            partition, topic.arn, draws.name, *[f.arn for f in functions.values()]
         ).apply(lambda a: render({
             "Partition": a[0],
             "NotificationTopicArn": a[1],
-            **{f"{fn}Arn": arn for fn, arn in zip(FUNCTIONS, a[2:])},
+            "DrawsTable": a[2],
+            **{f"{fn}Arn": arn for fn, arn in zip(FUNCTIONS, a[3:])},
         }))
         machine = aws.sfn.StateMachine(
             f"{name}-state-machine",

@@ -43,11 +43,13 @@ def function_policy(function: str, log_group_arn: str, arns: dict[str, str]) -> 
     return document(statements)
 
 
-def state_machine_policy(function_arns: list[str], topic_arn: str, logging: bool, tracing: bool) -> dict:
-    """The state machine's role: invoke the four functions, publish to the topic; log and trace if asked."""
+def state_machine_policy(function_arns: list[str], topic_arn: str, draws_table_arn: str, logging: bool, tracing: bool) -> dict:
+    """The state machine's role: invoke the four functions, publish to the topic, mark the draw
+    announced; log and trace if asked."""
     statements = [
         _allow("InvokeLotteryFunctions", ["lambda:InvokeFunction"], function_arns),
         _allow("AnnounceWinners", ["sns:Publish"], [topic_arn]),
+        _allow("RecordAnnouncement", ["dynamodb:UpdateItem"], [draws_table_arn]),
     ]
     if logging:
         # CloudWatch Logs delivery for Step Functions takes no resource-level permissions:

@@ -157,8 +157,10 @@ def test_exact_state_machine_policy(deployed):
         ["lambda:InvokeFunction"],
         sorted(f"arn:{p}:lambda:{region}:123456789012:function:{n}" for n in exports["function_names"].values()))
     assert got["AnnounceWinners"] == (["sns:Publish"], [exports["notification_topic_arn"]])
+    assert got["RecordAnnouncement"] == (
+        ["dynamodb:UpdateItem"], [f"arn:{p}:dynamodb:{region}:123456789012:table/{exports['draws_table']}"])
     # Both stacks log; only the us stack traces (Pulumi.us.yaml).
-    assert set(got) == {"InvokeLotteryFunctions", "AnnounceWinners", "DeliverExecutionLogs"} | (
+    assert set(got) == {"InvokeLotteryFunctions", "AnnounceWinners", "RecordAnnouncement", "DeliverExecutionLogs"} | (
         {"SendTraces"} if stack == "us" else set())
     assert all("*" not in a for actions, _ in got.values() for a in actions)
 
@@ -183,6 +185,8 @@ def test_definition_names_this_stacks_resources_and_passes_statelint(deployed, t
     assert states["Record In Dynamodb"]["Resource"] == functions["RecordWinners"]
     assert states["Send SNS"]["Resource"] == f"arn:{p}:states:::sns:publish"
     assert states["Send SNS"]["Parameters"]["TopicArn"] == exports["notification_topic_arn"]
+    assert states["Record Announcement"]["Resource"] == f"arn:{p}:states:::dynamodb:updateItem"
+    assert states["Record Announcement"]["Parameters"]["TableName"] == exports["draws_table"]
     assert machine["type"] == "STANDARD" and machine["roleArn"].endswith(f"role/lottery-{stack}-StateMachine")
     assert machine["loggingConfiguration"]["logDestination"].endswith(":*")
     assert machine["tracingConfiguration"] == {"enabled": stack == "us"}
@@ -205,6 +209,7 @@ def test_workflow_rules_in_the_definition(deployed):
             assert "Lambda.ServiceException" in s["Retry"][0]["ErrorEquals"], name
     # The announcement comes after the record, and is retried only on errors that mean "not sent".
     assert states["Record In Dynamodb"]["Next"] == "Send SNS"
+    assert states["Send SNS"]["Next"] == "Record Announcement"
     assert states["Send SNS"]["Retry"][0]["ErrorEquals"] == ["SNS.ThrottledException", "SNS.KMSThrottlingException"]
 
 

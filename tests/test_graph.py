@@ -8,7 +8,7 @@ import pytest
 from offline import graph
 
 HAPPY = ["Input Lottery Winners", "Random Select Winners", "Validate Winners", "Is Winner In Past Draw",
-         "Record In Dynamodb", "Send SNS"]
+         "Record In Dynamodb", "Send SNS", "Record Announcement"]
 
 
 def test_every_transition_of_the_definition_is_an_edge():
@@ -19,13 +19,14 @@ def test_every_transition_of_the_definition_is_an_edge():
         for target in filter(None, targets):
             assert (name, target) in edges
     assert ("Record In Dynamodb", "Random Select Winners") in edges  # DrawConflict goes back to selection
-    assert ("Send SNS", graph.END) in edges and ("Failed", graph.END) in edges
+    assert ("Record Announcement", graph.END) in edges and ("Failed", graph.END) in edges
 
 
 def test_mermaid_highlights_exactly_the_path_taken():
     text = graph.mermaid(graph.definition(), HAPPY)
     assert text.startswith("flowchart TD")
-    assert "class Input_Lottery_Winners,Random_Select_Winners,Validate_Winners,Is_Winner_In_Past_Draw,Record_In_Dynamodb,Send_SNS taken" in text
+    assert ("class Input_Lottery_Winners,Random_Select_Winners,Validate_Winners,Is_Winner_In_Past_Draw,"
+            "Record_In_Dynamodb,Send_SNS,Record_Announcement taken") in text
     links = [line.strip() for line in text.splitlines() if "-->" in line]
     styled = text.split("linkStyle ")[1].split()[0].split(",")
     highlighted = [links[int(i)] for i in styled]
@@ -36,7 +37,8 @@ def test_mermaid_highlights_exactly_the_path_taken():
         "Validate_Winners --> Is_Winner_In_Past_Draw",
         'Is_Winner_In_Past_Draw -->|"status = 0"| Record_In_Dynamodb',
         "Record_In_Dynamodb --> Send_SNS",
-        "Send_SNS --> done",
+        "Send_SNS --> Record_Announcement",
+        "Record_Announcement --> done",
     ]
 
 

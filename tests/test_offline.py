@@ -29,7 +29,7 @@ def test_five_draws_exhaust_the_seed_pool_and_the_sixth_fails_cleanly(dev):
         assert all(n in result["message"] for n in names)
         assert [t["state"] for t in result["transitions"]] == [
             "Input Lottery Winners", "Random Select Winners", "Validate Winners",
-            "Is Winner In Past Draw", "Record In Dynamodb", "Send SNS"]
+            "Is Winner In Past Draw", "Record In Dynamodb", "Send SNS", "Record Announcement"]
         assert result["lambda_invocations"] == 4
     assert sorted(seen) == sorted(SEED_IDS)
     assert len(dev.announcements()) == 5
