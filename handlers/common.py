@@ -5,9 +5,14 @@ import secrets
 from decimal import Decimal
 
 import boto3
+from botocore.config import Config
 
 # The item of the Draws table that holds the draw pool's size; every other item is one draw.
 POOL_KEY = {"draw_id": "#pool"}
+
+# Throttling and 5xx from DynamoDB are retried with jittered backoff (botocore's standard mode)
+# before a handler gives up with the error's own name.
+SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
 # One shared CSPRNG: the draw must not be predictable from earlier draws.
 rng = secrets.SystemRandom()
@@ -61,7 +66,7 @@ def _once(factory):
     making one costs more than the reads a draw does."""
     key = (factory, os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
     if key not in _made:
-        _made[key] = factory("dynamodb", region_name=key[1])
+        _made[key] = factory("dynamodb", region_name=key[1], config=SDK_CONFIG)
     return _made[key]
 
 

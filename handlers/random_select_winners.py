@@ -54,23 +54,24 @@ def handler(event, context):
         pool.release(draws, draw_id)
         raise TooManyAttempts(f"gave up after {attempt - 1} attempts lost to concurrent draws")
     held = pool.acquire(draws, draw_id)
-    eligible = int(held["eligible"])
     try:
-        chosen, moves = plan(eligible, event["num_of_winners"])
-    except NotEnoughEligibleEmployees:
+        return {**event, "attempt": attempt, "selection": select(held, event["num_of_winners"])}
+    except Exception:
         pool.release(draws, draw_id)
         raise
+
+
+def select(held: dict, count: int) -> dict:
+    """Winners and moves for `count` winners from the pool item `held`."""
+    eligible = int(held["eligible"])
+    chosen, moves = plan(eligible, count)
     employees, index = table("EMPLOYEE_TABLE"), setting("EMPLOYEE_SERIAL_INDEX")
     return {
-        **event,
-        "attempt": attempt,
-        "selection": {
-            "pool_size": int(held["pool_size"]),
-            "eligible": eligible,
-            "winners": [employee_at(employees, index, s) for s in chosen],
-            "moves": [
-                {"employee_id": employee_at(employees, index, src)["employee_id"], "from": src, "to": dst}
-                for src, dst in moves
-            ],
-        },
+        "pool_size": int(held["pool_size"]),
+        "eligible": eligible,
+        "winners": [employee_at(employees, index, s) for s in chosen],
+        "moves": [
+            {"employee_id": employee_at(employees, index, src)["employee_id"], "from": src, "to": dst}
+            for src, dst in moves
+        ],
     }

@@ -34,13 +34,14 @@ def outputs_from_state_machine(arn: str) -> dict:
     sfn = boto3.client("stepfunctions", region_name=region)
     try:
         definition = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
-        function = definition["States"][RECORD_STATE]["Resource"]
+        function = definition["States"][RECORD_STATE]["Parameters"]["FunctionName"]
         settings = boto3.client("lambda", region_name=region).get_function_configuration(FunctionName=function)
     except (ClientError, KeyError) as error:
         raise TargetError(f"{arn} is not a LotteryWorkflow state machine I can read: {error}") from None
     variables = settings["Environment"]["Variables"]
     return {
         "state_machine_arn": arn,
+        "notification_topic_arn": definition["States"]["Send SNS"]["Parameters"]["TopicArn"],
         "employee_table": variables["EMPLOYEE_TABLE"],
         "winners_table": variables["WINNERS_TABLE"],
         "draws_table": variables["DRAWS_TABLE"],

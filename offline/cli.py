@@ -12,6 +12,7 @@ from handlers.common import InvalidRoster, plain
 
 from . import graph, state
 from .aws import TargetError, connect
+from .lottery import NotifyError
 from .program import StackConfigError
 from .stack import PROJECT_DIR, OfflineStack
 
@@ -83,6 +84,12 @@ def cmd_draws(lottery, args) -> int:
     return _listing(lottery, "draws_table", args.json, ("draw_id", "recorded_at", "pool_size", "eligible", "winners"), "recorded_at")
 
 
+def cmd_notify(lottery, args) -> int:
+    sent = lottery.notify(args.execution, again=args.again)
+    print(f"Announced {sent['draw_id']}: {sent['message']}")
+    return 0
+
+
 def cmd_graph(args) -> int:
     path = []
     if args.execution:
@@ -141,6 +148,10 @@ def parser() -> argparse.ArgumentParser:
         listing = commands.add_parser(name, parents=[common], help=text)
         listing.add_argument("--json", action="store_true")
         listing.set_defaults(run=run)
+    notify = commands.add_parser("notify", parents=[common], help="announce a recorded draw again, without drawing")
+    notify.add_argument("--execution", required=True, help="the draw (Lottery-<uuid> or its execution ARN)")
+    notify.add_argument("--again", action="store_true", help="send even if the draw was announced already")
+    notify.set_defaults(run=cmd_notify)
     drawing = commands.add_parser("graph", parents=[common], help="draw the workflow, optionally the path of one draw")
     drawing.add_argument("--format", choices=("mermaid", "dot", "png"), default="mermaid")
     drawing.add_argument("--execution", help="highlight the path of this draw (Lottery-<uuid> or its ARN)")
@@ -163,7 +174,7 @@ def main(argv=None) -> int:
         with OfflineStack(args.stack, args.state_dir) as lottery:
             done.set()
             return args.run(lottery, args)
-    except (StackConfigError, state.StateError, InvalidRoster, TargetError, RuntimeError) as error:
+    except (StackConfigError, state.StateError, InvalidRoster, TargetError, NotifyError, RuntimeError) as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:

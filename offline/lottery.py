@@ -3,13 +3,20 @@
 import json
 import time
 import uuid
+from datetime import datetime, timezone
 
 import boto3
 
 from handlers.roster import parse_roster, write_roster
+from handlers.validate_winners import announcement
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table")
+SUBJECT = "Lottery winners"  # as Send SNS sends it
+
+
+class NotifyError(Exception):
+    """The draw cannot be announced again: not recorded, or announced already."""
 
 
 class Lottery:
@@ -21,6 +28,7 @@ class Lottery:
         self.outputs = outputs
         self.dynamodb = boto3.resource("dynamodb", region_name=region)
         self.sfn = boto3.client("stepfunctions", region_name=region)
+        self.sns = boto3.client("sns", region_name=region)
 
     def table(self, export: str):
         return self.dynamodb.Table(self.outputs[export])
@@ -58,6 +66,24 @@ class Lottery:
         self.saved()
         return describe(described, self.history(execution_arn), elapsed_ms)
 
+    def notify(self, execution: str, again: bool = False) -> dict:
+        """Announce a recorded draw's winners (Lottery-<uuid> or its ARN) without drawing again."""
+        draw_id = execution.rsplit(":", 1)[-1]
+        draws = self.table("draws_table")
+        record = draws.get_item(Key={"draw_id": draw_id}, ConsistentRead=True).get("Item")
+        if record is None:
+            raise NotifyError(f"no recorded draw {draw_id}: a draw that failed before Record In Dynamodb has no winners to announce")
+        if record.get("announced_at") and not again:
+            raise NotifyError(f"{draw_id} was announced at {record['announced_at']}; pass --again to send it once more")
+        message = announcement([w["employee_name"] for w in record["winners"]])
+        message_id = self.sns.publish(TopicArn=self.outputs["notification_topic_arn"], Subject=SUBJECT, Message=message)["MessageId"]
+        draws.update_item(
+            Key={"draw_id": draw_id}, UpdateExpression="SET announced_at = :at, message_id = :id",
+            ExpressionAttributeValues={":at": datetime.now(timezone.utc).isoformat(), ":id": message_id},
+        )
+        self.saved()
+        return {"draw_id": draw_id, "message": message, "message_id": message_id}
+
     def history(self, execution_arn: str) -> list[dict]:
         events, kwargs = [], {}
         while True:
@@ -94,7 +120,8 @@ def describe(execution: dict, events: list[dict], duration_ms: float) -> dict:
         ] if succeeded else [],
         "message": output.get("message"),
         "transitions": transitions,
-        "lambda_invocations": sum(e["type"] == "LambdaFunctionScheduled" for e in events),
+        "lambda_invocations": sum(
+            e.get("taskScheduledEventDetails", {}).get("resourceType") == "lambda" for e in events),
         "duration_ms": duration_ms,
         "error": error,
         "cause": cause,

@@ -179,10 +179,10 @@ def test_definition_names_this_stacks_resources_and_passes_statelint(deployed, t
     definition = json.loads(machine["definition"])
     states = definition["States"]
     functions = {fn: f"arn:{p}:lambda:{STACKS[stack][0]}:123456789012:function:{n}" for fn, n in exports["function_names"].items()}
-    assert states["Input Lottery Winners"]["Resource"] == functions["InputWinners"]
-    assert states["Random Select Winners"]["Resource"] == functions["RandomSelectWinners"]
-    assert states["Validate Winners"]["Resource"] == functions["ValidateWinners"]
-    assert states["Record In Dynamodb"]["Resource"] == functions["RecordWinners"]
+    for state, fn in (("Input Lottery Winners", "InputWinners"), ("Random Select Winners", "RandomSelectWinners"),
+                      ("Validate Winners", "ValidateWinners"), ("Record In Dynamodb", "RecordWinners")):
+        assert states[state]["Resource"] == f"arn:{p}:states:::lambda:invoke"
+        assert states[state]["Parameters"]["FunctionName"] == functions[fn]
     assert states["Send SNS"]["Resource"] == f"arn:{p}:states:::sns:publish"
     assert states["Send SNS"]["Parameters"]["TopicArn"] == exports["notification_topic_arn"]
     assert states["Record Announcement"]["Resource"] == f"arn:{p}:states:::dynamodb:updateItem"
@@ -205,7 +205,7 @@ def test_workflow_rules_in_the_definition(deployed):
     for name, s in states.items():
         for catch in s.get("Catch", []):
             assert "ResultPath" in catch, name
-        if s["Type"] == "Task" and ":lambda:" in s["Resource"]:
+        if s["Type"] == "Task" and s["Resource"].endswith(":states:::lambda:invoke"):
             assert "Lambda.ServiceException" in s["Retry"][0]["ErrorEquals"], name
     # The announcement comes after the record, and is retried only on errors that mean "not sent".
     assert states["Record In Dynamodb"]["Next"] == "Send SNS"

@@ -1,0 +1,73 @@
+"""Faults injected offline: an AWS call answers with an error before moto sees it.
+
+The error arrives as the HTTP response AWS would send, so everything above it behaves as it would
+on AWS: botocore's retries in the handlers, the Lambda and SNS integrations' error names in the
+state machine (`Lambda.TooManyRequestsException`, `SNS.InternalErrorException`), Retry and Catch.
+"""
+
+import contextlib
+import json
+import threading
+from dataclasses import dataclass
+
+from botocore.awsrequest import AWSResponse
+
+try:
+    from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
+except ImportError as error:  # pragma: no cover - the wrong moto pin
+    raise RuntimeError(f"the offline runtime needs moto's botocore stubber: {error}") from None
+
+
+@dataclass
+class Fault:
+    service: str  # the botocore service id, as in the event name: dynamodb, sns, lambda
+    operation: str  # Query, TransactWriteItems, Publish, Invoke, ...
+    code: str  # the error code AWS would send
+    status: int = 500
+    times: int | None = None  # how many calls fail; None: every call
+    failed: int = 0
+
+    def matches(self, event_name: str) -> bool:
+        return event_name == f"before-send.{self.service}.{self.operation}" and (
+            self.times is None or self.failed < self.times)
+
+    def response(self, url: str) -> AWSResponse:
+        message = f"injected fault: {self.code}"
+        if self.service == "sns":  # query protocol: XML
+            body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{self.code}</Code>"
+                    f"<Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>")
+            headers = {"Content-Type": "text/xml"}
+        else:  # JSON protocols
+            body = json.dumps({"__type": self.code, "message": message, "Message": message})
+            headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": self.code,
+                       "x-amzn-RequestId": f"fault-{self.failed}"}
+        return AWSResponse(url, self.status, headers, MockRawResponse(body))
+
+
+_active: list[Fault] = []
+_lock = threading.Lock()
+_moto_call = BotocoreStubber.__call__
+
+
+def _call(self, event_name, request, **kwargs):
+    with _lock:
+        fault = next((f for f in _active if self.enabled and f.matches(event_name)), None)
+        if fault is not None:
+            fault.failed += 1
+    return fault.response(request.url) if fault else _moto_call(self, event_name, request, **kwargs)
+
+
+BotocoreStubber.__call__ = _call
+
+
+@contextlib.contextmanager
+def inject(*faults: Fault):
+    """Make the given calls fail while the block runs; yields the faults (see `failed`)."""
+    with _lock:
+        _active.extend(faults)
+    try:
+        yield faults
+    finally:
+        with _lock:
+            for fault in faults:
+                _active.remove(fault)

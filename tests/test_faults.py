@@ -1,0 +1,73 @@
+"""Faults injected into the offline stack: retried with backoff, or a named failure that loses nothing."""
+
+import pytest
+
+from offline.faults import Fault, inject
+from offline.lottery import NotifyError
+from offline.stack import OfflineStack
+
+THROTTLED = ("ProvisionedThroughputExceededException", 400)
+
+
+@pytest.fixture
+def dev(tmp_path):
+    with OfflineStack("dev", tmp_path) as stack:
+        yield stack
+
+
+def recorded(stack) -> list[str]:
+    return sorted(w["employee_id"] for w in stack.table("winners_table").scan()["Items"])
+
+
+@pytest.mark.parametrize("fault", [
+    Fault("dynamodb", "Query", *THROTTLED, times=2),  # Random Select Winners reads the index
+    Fault("dynamodb", "UpdateItem", "InternalServerError", 500, times=2),  # ... takes the pool
+    Fault("dynamodb", "BatchGetItem", *THROTTLED, times=2),  # Validate Winners
+    Fault("dynamodb", "TransactWriteItems", "InternalServerError", 500, times=2),  # Record In Dynamodb
+    Fault("lambda", "Invoke", "TooManyRequestsException", 429, times=2),  # Step Functions -> Lambda
+    Fault("sns", "Publish", "Throttled", 400, times=1),  # Send SNS
+], ids=lambda f: f"{f.service}.{f.operation}")
+def test_a_passing_fault_is_retried_and_the_draw_succeeds(dev, fault):
+    with inject(fault):
+        result = dev.draw({"input": 2})
+    assert fault.failed == fault.times
+    assert result["status"] == "SUCCEEDED", result
+    assert recorded(dev) == sorted(w["employee_id"] for w in result["winners"])
+    assert len(dev.announcements()) == 1
+
+
+@pytest.mark.parametrize("fault, error", [
+    (Fault("dynamodb", "Query", *THROTTLED), "ProvisionedThroughputExceededException"),
+    (Fault("dynamodb", "TransactWriteItems", "InternalServerError", 500), "InternalServerError"),
+    (Fault("lambda", "Invoke", "TooManyRequestsException", 429), "Lambda.TooManyRequestsException"),
+], ids=lambda f: getattr(f, "operation", f))
+def test_a_lasting_fault_before_the_record_fails_named_and_writes_nothing(dev, fault, error):
+    with inject(fault):
+        result = dev.draw({"input": 2})
+    assert (result["status"], result["error"]) == ("FAILED", error)
+    assert fault.failed > 1  # it was retried first
+    assert recorded(dev) == [] and dev.announcements() == []
+    assert dev.draw({"input": 2})["status"] == "SUCCEEDED"  # the pool was not left held
+
+
+def test_a_lasting_sns_failure_keeps_the_winners_and_notify_resends_without_drawing(dev):
+    with inject(Fault("sns", "Publish", "InternalError", 500)):
+        result = dev.draw({"input": 2})
+    assert (result["status"], result["error"]) == ("FAILED", "SNS.InternalErrorException")
+    assert result["transitions"][-2]["state"] == "Send SNS"
+    winners = sorted(w["employee_id"] for w in dev.table("draws_table").get_item(
+        Key={"draw_id": result["execution"].rsplit(":", 1)[1]})["Item"]["winners"] for w in [w])
+    assert recorded(dev) == winners and len(winners) == 2
+    assert dev.announcements() == []
+    sent = dev.notify(result["execution"])
+    assert dev.announcements() == [sent["message"]]
+    assert recorded(dev) == winners  # nobody chosen again
+    with pytest.raises(NotifyError, match="announced at"):
+        dev.notify(result["execution"])
+    assert dev.notify(result["execution"], again=True)["message"] == sent["message"]
+
+
+def test_notify_refuses_a_draw_that_recorded_nothing(dev):
+    failed = dev.draw({"input": 0})
+    with pytest.raises(NotifyError, match="no recorded draw"):
+        dev.notify(failed["execution"])
