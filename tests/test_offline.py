@@ -95,7 +95,10 @@ def test_cli_winners_persist_across_processes(tmp_path):
     code, out, _ = lottery("winners", "--json", state_dir=tmp_path)
     assert sorted(w["employee_id"] for w in json.loads(out)) == sorted(SEED_IDS)
     code, out, _ = lottery("draws", "--json", state_dir=tmp_path)
-    assert len(json.loads(out)) == 2
+    records = json.loads(out)
+    assert [r["draw_id"] for r in records] == [second["execution"].rsplit(":", 1)[1], first["execution"].rsplit(":", 1)[1]]
+    assert [(r["pool_size"], r["eligible"], len(r["winners"])) for r in records] == [(10, 8, 8), (10, 10, 2)]
+    assert all(r["started_at"] and r["recorded_at"] and r["announced_at"] for r in records)
     code, out, _ = lottery("graph", "--execution", first["execution"].rsplit(":", 1)[1], state_dir=tmp_path)
     assert code == 0 and "class Input_Lottery_Winners,Random_Select_Winners,Validate_Winners," in out
     code, out, _ = lottery("reset", state_dir=tmp_path)
