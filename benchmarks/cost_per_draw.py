@@ -1,0 +1,211 @@
+"""What one draw costs: our workflow beside the seed's ("redraw the whole batch on any past winner").
+
+Both run in the offline runtime: ours is the stack deployed from `__main__.py`; the seed-equivalent is
+the seed's own four functions and state machine (`benchmarks/seed_equivalent/`), deployed next to it.
+For each pool size N, past-winner share W/N and winners k it prints, per draw: states entered,
+Lambda invocations, DynamoDB requests (every request botocore sends, counted by a `before-send`
+event hook) and wall time. The seed is stopped at a cap and reported unbounded where it does not
+finish; `expected_selections` is its analytic mean, C(N,k)/C(N-W,k).
+
+    .venv/bin/python benchmarks/cost_per_draw.py [--pools 10,1000,100000] [--out FILE]
+"""
+
+import argparse
+import io
+import json
+import math
+import random
+import sys
+import time
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import botocore.handlers
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = Path(__file__).resolve().parent / "seed_equivalent"
+sys.path.insert(0, str(ROOT))
+
+# Registered before any client exists, so every client (the handlers', Step Functions' own) has it.
+REQUESTS = Counter()
+botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send.dynamodb", lambda event_name, **_: REQUESTS.update(["dynamodb"])))
+
+import boto3  # noqa: E402
+from boto3.dynamodb.conditions import Key  # noqa: E402,F401
+
+from components.definition import render  # noqa: E402
+from offline.mocks import partition_of  # noqa: E402
+from offline.stack import OfflineStack  # noqa: E402
+
+SHARES = (0.0, 0.5, 0.8, 0.9)
+WINNERS = (1, 2, 10)
+CAP_TRANSITIONS = 2000  # the seed-equivalent is stopped here ...
+CAP_SECONDS = 10  # ... or after this long
+
+
+class SeedEquivalent:
+    """The seed's lottery deployed into the same moto as ours, with its own two tables."""
+
+    def __init__(self, region: str, topic_arn: str):
+        self.region = region
+        self.ddb = boto3.resource("dynamodb", region_name=region)
+        self.sfn = boto3.client("stepfunctions", region_name=region)
+        lam, iam = boto3.client("lambda", region_name=region), boto3.client("iam", region_name=region)
+        for name, key, extra in (("seed-Employee", "employee_id", True), ("seed-Winners", "employee_id", False)):
+            kwargs = {"GlobalSecondaryIndexes": [{
+                "IndexName": "lottery_serial-index", "Projection": {"ProjectionType": "ALL"},
+                "KeySchema": [{"AttributeName": "lottery_serial", "KeyType": "HASH"}]}]} if extra else {}
+            attributes = [{"AttributeName": key, "AttributeType": "S"}] + (
+                [{"AttributeName": "lottery_serial", "AttributeType": "N"}] if extra else [])
+            self.ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=attributes,
+                                  KeySchema=[{"AttributeName": key, "KeyType": "HASH"}], **kwargs)
+        role = iam.create_role(RoleName="seed-lottery", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zf:
+            for path in SEED.glob("*.py"):
+                zf.write(path, path.name)
+        arns = {}
+        for fn, module in (("InputWinners", "input_winners"), ("RandomSelectWinners", "random_select_winners"),
+                           ("ValidateWinners", "validate_winners"), ("RecordWinners", "record_winners")):
+            arns[f"{fn}Arn"] = lam.create_function(
+                FunctionName=f"seed-{fn}", Role=role, Runtime="python3.12", Handler=f"{module}.lambda_handler",
+                Code={"ZipFile": archive.getvalue()},
+                Environment={"Variables": {"EMPLOYEE_TABLE": "seed-Employee", "WINNERS_TABLE": "seed-Winners", "TOTAL_NUM": "0"}},
+            )["FunctionArn"]
+        self.lam = lam
+        definition = render({**arns, "Partition": partition_of(region)["partition"], "NotificationTopicArn": topic_arn},
+                            SEED / "seed.asl.json")
+        self.arn = self.sfn.create_state_machine(name="seed-Lottery", definition=definition, roleArn=role)["stateMachineArn"]
+
+    def setup(self, pool: int, past: set[str]) -> None:
+        _clear(self.ddb.Table("seed-Employee"))
+        _clear(self.ddb.Table("seed-Winners"))
+        with self.ddb.Table("seed-Employee").batch_writer() as batch:
+            for i in range(pool):
+                batch.put_item(Item={"employee_id": _id(i), "employee_name": f"Employee {i}", "lottery_serial": i + 1})
+        with self.ddb.Table("seed-Winners").batch_writer() as batch:
+            for employee_id in past:
+                batch.put_item(Item={"employee_id": employee_id})
+        # The seed's TOTAL_NUM is a constant in its code; here it is the pool being measured.
+        self.lam.update_function_configuration(
+            FunctionName="seed-RandomSelectWinners",
+            Environment={"Variables": {"EMPLOYEE_TABLE": "seed-Employee", "WINNERS_TABLE": "seed-Winners", "TOTAL_NUM": str(pool)}})
+
+    def draw(self, winners: int) -> dict:
+        started = time.perf_counter()
+        arn = self.sfn.start_execution(stateMachineArn=self.arn, name=f"Lottery-{random.getrandbits(64):x}",
+                                       input=json.dumps({"input": winners}))["executionArn"]
+        capped = False
+        while (status := self.sfn.describe_execution(executionArn=arn)["status"]) == "RUNNING":
+            time.sleep(0.01)
+            if time.perf_counter() - started > CAP_SECONDS or _entered(self.sfn, arn) > CAP_TRANSITIONS:
+                self.sfn.stop_execution(executionArn=arn, error="Capped")
+                capped = True
+                break
+        wall_ms = (time.perf_counter() - started) * 1000
+        history = _history(self.sfn, arn)
+        return {"status": "CAPPED" if capped else status, "wall_ms": wall_ms, "unbounded": capped,
+                "transitions": sum("stateEnteredEventDetails" in e for e in history),
+                "lambda_invocations": sum(e["type"] == "LambdaFunctionScheduled" for e in history)}
+
+
+def _id(i: int) -> str:
+    return f"e{i:06d}"
+
+
+def _clear(table) -> None:
+    """Empty a table at once: drop it and make it again as it was (moto answers both instantly)."""
+    d = table.meta.client.describe_table(TableName=table.name)["Table"]
+    table.meta.client.delete_table(TableName=table.name)
+    indexes = [{k: g[k] for k in ("IndexName", "KeySchema", "Projection")} for g in d.get("GlobalSecondaryIndexes", [])]
+    table.meta.client.create_table(
+        TableName=table.name, KeySchema=d["KeySchema"], AttributeDefinitions=d["AttributeDefinitions"],
+        BillingMode="PAY_PER_REQUEST", **({"GlobalSecondaryIndexes": indexes} if indexes else {}))
+
+
+def _history(sfn, arn) -> list[dict]:
+    events, kwargs = [], {}
+    while True:
+        page = sfn.get_execution_history(executionArn=arn, **kwargs)
+        events += page["events"]
+        if not page.get("nextToken"):
+            return events
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def _entered(sfn, arn) -> int:
+    return sum("stateEnteredEventDetails" in e for e in _history(sfn, arn))
+
+
+def setup_ours(stack: OfflineStack, pool: int, past: set[str]) -> None:
+    winners = stack.table("winners_table")
+    _clear(winners)
+    _clear(stack.table("employee_table"))
+    with winners.batch_writer() as batch:
+        for employee_id in past:
+            batch.put_item(Item={"employee_id": employee_id, "employee_name": "past", "draw_id": "past", "drawn_at": "t"})
+    stack.import_roster("employee_id,employee_name\n" + "\n".join(f"{_id(i)},Employee {i}" for i in range(pool)))
+
+
+def expected_selections(pool: int, past: int, winners: int) -> float:
+    eligible = pool - past
+    return math.inf if eligible < winners else math.comb(pool, winners) / math.comb(eligible, winners)
+
+
+def measure(stack, seed, pool, share, counts, rng) -> list[dict]:
+    """One draw of each k in `counts` per strategy. Small pools are set up again before every
+    draw; for large ones a draw's k new winners hardly change W, and setting up costs minutes."""
+    rows = []
+    past = set(rng.sample([_id(i) for i in range(pool)], int(pool * share)))
+    for i, winners in enumerate(counts):
+        if i == 0 or pool <= 1000:
+            setup_ours(stack, pool, past)
+        before = REQUESTS["dynamodb"]
+        started = time.perf_counter()
+        ours = stack.draw({"input": winners})
+        rows.append({"strategy": "ours", "pool": pool, "past_winners": len(past), "winners": winners,
+                     "status": ours["status"], "transitions": len(ours["transitions"]),
+                     "lambda_invocations": ours["lambda_invocations"],
+                     "dynamodb_requests": REQUESTS["dynamodb"] - before,
+                     "wall_ms": (time.perf_counter() - started) * 1000, "unbounded": False, "error": ours["error"]})
+    for i, winners in enumerate(counts):
+        if i == 0 or pool <= 1000:
+            seed.setup(pool, past)
+        before = REQUESTS["dynamodb"]
+        result = seed.draw(winners)
+        rows.append({"strategy": "seed", "pool": pool, "past_winners": len(past), "winners": winners, **result,
+                     "dynamodb_requests": REQUESTS["dynamodb"] - before,
+                     "expected_selections": expected_selections(pool, len(past), winners)})
+    return rows
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--pools", default="10,1000,100000", help="comma-separated pool sizes N")
+    options.add_argument("--out", help="also write the rows as JSON here")
+    options.add_argument("--seed", type=int, default=7, help="random seed for choosing past winners")
+    args = options.parse_args()
+    rng = random.Random(args.seed)
+    rows = []
+    print(f"{'strategy':8} {'N':>7} {'W':>6} {'k':>3} {'status':10} {'states':>6} {'lambdas':>7} {'ddb req':>7} {'wall ms':>9}  expected selections")
+    # No state directory: saving the tables after each draw is the CLI's cost, not the draw's.
+    with OfflineStack("dev") as stack:
+        seed = SeedEquivalent(stack.region, stack.outputs["notification_topic_arn"])
+        for pool in map(int, args.pools.split(",")):
+            for share in SHARES:
+                for row in measure(stack, seed, pool, share, WINNERS, rng):
+                        rows.append(row)
+                        expected = row.get("expected_selections")
+                        print(f"{row['strategy']:8} {row['pool']:>7} {row['past_winners']:>6} {row['winners']:>3} "
+                              f"{row['status']:10} {row['transitions']:>6} {row['lambda_invocations']:>7} "
+                              f"{row['dynamodb_requests']:>7} {row['wall_ms']:>9.1f}  "
+                              f"{'' if expected is None else ('never' if math.isinf(expected) else f'{expected:.3g}')}",
+                              flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(
+            [{k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in r.items()} for r in rows], indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
