@@ -16,6 +16,10 @@ SETTINGS = {
     "tracing": ("tracing", config.get_bool),
     "stateMachineType": ("state_machine_type", config.get),
     "lambdaRuntime": ("lambda_runtime", config.get),
+    "api": ("api", config.get_bool),
+    "apiAuthorization": ("api_authorization", config.get),
+    "apiThrottleRate": ("api_throttle_rate", config.get_float),
+    "apiThrottleBurst": ("api_throttle_burst", config.get_int),
 }
 args = LotteryWorkflowArgs()
 for key, (arg, read) in SETTINGS.items():
@@ -33,3 +37,5 @@ pulumi.export("winners_table", lottery.winners_table_name)
 pulumi.export("draws_table", lottery.draws_table_name)
 pulumi.export("notification_topic_arn", lottery.notification_topic_arn)
 pulumi.export("function_names", lottery.function_names)
+pulumi.export("api_url", lottery.api_url)
+pulumi.export("api_id", lottery.api_id)

@@ -11,6 +11,7 @@ from .definition import render
 from .sources import source_dir
 
 SERIAL_INDEX = "lottery_serial-index"
+WINNERS_BY_TIME_INDEX = "lottery-drawn_at-index"  # newest winners first, without a scan
 # TransactWriteItems takes 100 actions; a draw of k winners needs at most 3k+2.
 WINNERS_LIMIT = 32
 LAMBDA_SERVICE = "lambda.amazonaws.com"
@@ -21,8 +22,12 @@ FUNCTIONS = {
     "InputWinners": ("input_winners", ("MAX_WINNERS",)),
     "RandomSelectWinners": ("random_select_winners", ("DRAWS_TABLE", "EMPLOYEE_TABLE", "EMPLOYEE_SERIAL_INDEX", "MAX_ATTEMPTS")),
     "ValidateWinners": ("validate_winners", ("WINNERS_TABLE",)),
-    "RecordWinners": ("record_winners", ("DRAWS_TABLE", "EMPLOYEE_TABLE", "WINNERS_TABLE")),
+    "RecordWinners": ("record_winners", ("DRAWS_TABLE", "EMPLOYEE_TABLE", "WINNERS_TABLE", "LOTTERY_NAME")),
 }
+# The API's function, made once the state machine it starts exists.
+API_FUNCTION = ("api", ("STATE_MACHINE_ARN", "WINNERS_TABLE", "WINNERS_BY_TIME_INDEX", "LOTTERY_NAME", "MAX_WINNERS"))
+API_ROUTES = {"POST /draws": "start-draw", "GET /draws/{id}": "get-draw", "GET /winners": "list-winners"}
+API_AUTHORIZATIONS = ("AWS_IAM", "NONE")
 
 
 class LotteryWorkflowArgs(TypedDict, total=False):
@@ -63,6 +68,19 @@ class LotteryWorkflowArgs(TypedDict, total=False):
     tags: pulumi.Input[dict[str, str]]
     """Tags on every resource that takes them."""
 
+    api: bool
+    """Serve POST /draws, GET /draws/{id} and GET /winners over an API Gateway HTTP API (default true)."""
+
+    api_authorization: str
+    """AWS_IAM (default: callers sign with SigV4) or NONE, an explicit choice for a public demo
+    (in the China regions an unauthenticated API needs an ICP licence)."""
+
+    api_throttle_rate: float
+    """Steady requests per second the API accepts (default 5)."""
+
+    api_throttle_burst: int
+    """Requests the API accepts in a burst (default 10)."""
+
 
 class LotteryWorkflow(pulumi.ComponentResource):
     """Employee, Winners and Draws tables, the Notification topic, the four functions with a role
@@ -80,12 +98,19 @@ class LotteryWorkflow(pulumi.ComponentResource):
     notification_topic_arn: pulumi.Output[str]
     function_names: pulumi.Output[dict[str, str]]
     """Physical name of each function, by the seed's name (InputWinners, RandomSelectWinners, ...)."""
+    api_url: pulumi.Output[str]
+    """Base URL of the HTTP API (empty when `api` is false)."""
+    api_id: pulumi.Output[str]
+    """Id of the HTTP API (empty when `api` is false)."""
 
     def __init__(self, name: str, args: LotteryWorkflowArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("lottery:index:LotteryWorkflow", name, {}, opts)
         max_winners = args.get("max_winners", 10)
         if not 1 <= max_winners <= WINNERS_LIMIT:
             raise ValueError(f"max_winners must be from 1 to {WINNERS_LIMIT}, not {max_winners}")
+        api_auth = args.get("api_authorization", "AWS_IAM")
+        if api_auth not in API_AUTHORIZATIONS:
+            raise ValueError(f"api_authorization must be AWS_IAM or NONE, not {api_auth}")
         log_level = args.get("state_machine_logging", "ERROR")
         if log_level not in ("OFF", "ERROR", "FATAL", "ALL"):
             raise ValueError(f"state_machine_logging must be OFF, ERROR, FATAL or ALL, not {log_level}")
@@ -124,7 +149,13 @@ class LotteryWorkflow(pulumi.ComponentResource):
         winners = table(
             "Winners", "employee_id",
             pulumi.ResourceOptions(retain_on_delete=protect),
-            attributes=[{"name": "employee_id", "type": "S"}],
+            attributes=[{"name": a, "type": "S"} for a in ("employee_id", "lottery", "drawn_at")],
+            global_secondary_indexes=[{
+                "name": WINNERS_BY_TIME_INDEX,
+                "key_schemas": [{"attribute_name": "lottery", "key_type": "HASH"},
+                                {"attribute_name": "drawn_at", "key_type": "RANGE"}],
+                "projection_type": "ALL",
+            }],
             deletion_protection_enabled=protect,
         )
         draws = table("Draws", "draw_id", attributes=[{"name": "draw_id", "type": "S"}])
@@ -146,13 +177,16 @@ class LotteryWorkflow(pulumi.ComponentResource):
             "DRAWS_TABLE": draws.name,
             "MAX_WINNERS": str(max_winners),
             "MAX_ATTEMPTS": str(args.get("max_attempts", 3)),
+            "LOTTERY_NAME": prefix,
+            "WINNERS_BY_TIME_INDEX": WINNERS_BY_TIME_INDEX,
         }
         handlers = source_dir("handlers")
         code = pulumi.AssetArchive({
             f"handlers/{path.name}": pulumi.FileAsset(str(path)) for path in sorted(handlers.glob("*.py"))
         })
-        functions: dict[str, aws.lambda_.Function] = {}
-        for fn, (module, needs) in FUNCTIONS.items():
+
+        def function(fn: str, module: str, needs: tuple[str, ...], arns: pulumi.Output) -> aws.lambda_.Function:
+            """Lottery-<fn>: its log group, its own role and policy, and the function."""
             slug = f"{name}-{fn.lower()}"
             function_name = physical(fn)
             logs = aws.cloudwatch.LogGroup(
@@ -165,12 +199,12 @@ class LotteryWorkflow(pulumi.ComponentResource):
             )
             policy = aws.iam.RolePolicy(
                 f"{slug}-policy", role=role.id,
-                policy=pulumi.Output.all(logs.arn, table_arns).apply(
-                    lambda a, fn=fn: json.dumps(policies.function_policy(fn, a[0], a[1]))
+                policy=pulumi.Output.all(logs.arn, arns).apply(
+                    lambda a: json.dumps(policies.function_policy(fn, a[0], a[1]))
                 ),
                 opts=child,
             )
-            functions[fn] = aws.lambda_.Function(
+            return aws.lambda_.Function(
                 slug,
                 name=function_name,
                 role=role.arn,
@@ -186,6 +220,8 @@ class LotteryWorkflow(pulumi.ComponentResource):
                 # The role's policy must exist before the first invocation can log.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, logs]),
             )
+
+        functions = {fn: function(fn, module, needs, table_arns) for fn, (module, needs) in FUNCTIONS.items()}
 
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
         state_machine_name = physical("Lottery")
@@ -240,6 +276,15 @@ class LotteryWorkflow(pulumi.ComponentResource):
         self.draws_table_name = draws.name
         self.notification_topic_arn = topic.arn
         self.function_names = pulumi.Output.all(**{fn: f.name for fn, f in functions.items()})
+        self.api_url = self.api_id = pulumi.Output.from_input("")
+        if args.get("api", True):
+            settings["STATE_MACHINE_ARN"] = machine.arn
+            api_arns = pulumi.Output.all(
+                state_machine=machine.arn,
+                winners_by_time_index=winners.arn.apply(lambda a: f"{a}/index/{WINNERS_BY_TIME_INDEX}"),
+            )
+            self.api_url, self.api_id = self._api(
+                name, physical, function("Api", *API_FUNCTION, api_arns), api_auth, args, retention, tags)
         self.register_outputs({
             "state_machine_arn": self.state_machine_arn,
             "state_machine_name": self.state_machine_name,
@@ -248,4 +293,49 @@ class LotteryWorkflow(pulumi.ComponentResource):
             "draws_table_name": self.draws_table_name,
             "notification_topic_arn": self.notification_topic_arn,
             "function_names": self.function_names,
+            "api_url": self.api_url,
+            "api_id": self.api_id,
         })
+
+    def _api(self, name, physical, handler, authorization, args, retention, tags):
+        """The HTTP API: three routes to the API function, a $default stage with access logs and throttling."""
+        child = pulumi.ResourceOptions(parent=self)
+        api = aws.apigatewayv2.Api(
+            f"{name}-api", name=physical("Api"), protocol_type="HTTP",
+            description="Start lottery draws, read their results, list the winners", tags=tags, opts=child,
+        )
+        integration = aws.apigatewayv2.Integration(
+            f"{name}-api-integration", api_id=api.id, integration_type="AWS_PROXY",
+            integration_uri=handler.arn, payload_format_version="2.0", opts=child,
+        )
+        for route_key, slug in API_ROUTES.items():
+            aws.apigatewayv2.Route(
+                f"{name}-route-{slug}",
+                api_id=api.id, route_key=route_key, authorization_type=authorization,
+                target=integration.id.apply(lambda i: f"integrations/{i}"), opts=child,
+            )
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-api-access-logs", name=physical("Api").apply(lambda n: f"/aws/apigateway/{n}"),
+            retention_in_days=retention, tags=tags, opts=child,
+        )
+        stage = aws.apigatewayv2.Stage(
+            f"{name}-api-stage", api_id=api.id, name="$default", auto_deploy=True,
+            access_log_settings={"destination_arn": access_logs.arn, "format": json.dumps({
+                "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+                "caller": "$context.identity.caller", "requestTime": "$context.requestTime",
+                "routeKey": "$context.routeKey", "status": "$context.status",
+                "responseLength": "$context.responseLength", "error": "$context.integrationErrorMessage",
+            })},
+            default_route_settings={
+                "throttling_rate_limit": args.get("api_throttle_rate", 5),
+                "throttling_burst_limit": args.get("api_throttle_burst", 10),
+            },
+            tags=tags, opts=child,
+        )
+        aws.lambda_.Permission(
+            f"{name}-api-permission", action="lambda:InvokeFunction", function=handler.name,
+            principal="apigateway.amazonaws.com",
+            # This API only, any stage, method and route.
+            source_arn=api.execution_arn.apply(lambda a: f"{a}/*/*"), opts=child,
+        )
+        return stage.invoke_url, api.id

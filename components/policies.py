@@ -21,7 +21,8 @@ def assume_role(service_principal: str) -> dict:
 def function_policy(function: str, log_group_arn: str, arns: dict[str, str]) -> dict:
     """The policy of one Lambda function's role.
 
-    `arns` holds employee_table, employee_index, winners_table and draws_table.
+    `arns` holds employee_table, employee_index, winners_table and draws_table; for the API
+    function, state_machine and winners_by_time_index.
     """
     statements = [_allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:log-stream:*"])]
     if function == "RandomSelectWinners":
@@ -37,6 +38,16 @@ def function_policy(function: str, log_group_arn: str, arns: dict[str, str]) -> 
             _allow("RecordDrawAndPool", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [arns["draws_table"]]),
             _allow("RecordWinners", ["dynamodb:PutItem"], [arns["winners_table"]]),
             _allow("MoveSerials", ["dynamodb:UpdateItem"], [arns["employee_table"]]),
+        ]
+    elif function == "Api":
+        # `arns` holds state_machine and winners_by_time_index.
+        # This machine's executions, standard or express (the component takes either type).
+        executions = [arns["state_machine"].replace(":stateMachine:", f":{kind}:") + suffix
+                      for kind, suffix in (("execution", ":*"), ("express", ":*:*"))]
+        statements += [
+            _allow("StartDraws", ["states:StartExecution"], [arns["state_machine"]]),
+            _allow("ReadDraws", ["states:DescribeExecution"], executions),
+            _allow("ListWinners", ["dynamodb:Query"], [arns["winners_by_time_index"]]),
         ]
     elif function != "InputWinners":
         raise ValueError(f"no policy for function {function}")

@@ -10,7 +10,7 @@ from botocore.config import Config
 # The item of the Draws table that holds the draw pool's size; every other item is one draw.
 POOL_KEY = {"draw_id": "#pool"}
 
-# Throttling and 5xx from DynamoDB are retried with jittered backoff (botocore's standard mode)
+# Throttling and 5xx from AWS are retried with jittered backoff (botocore's standard mode)
 # before a handler gives up with the error's own name.
 SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
@@ -47,6 +47,19 @@ class InvalidRoster(LotteryError):
     """A roster file has a bad line; nothing was written."""
 
 
+def winners_count(request, key: str, max_winners: int) -> int:
+    """`request[key]` as a number of winners, or InvalidInput saying what is wrong."""
+    if not isinstance(request, dict):
+        raise InvalidInput(f'expected a JSON object such as {{"{key}": 2}}, not {type(request).__name__}')
+    if key not in request:
+        raise InvalidInput(f'"{key}" (the number of winners) is missing')
+    count = request[key]
+    # bool is an int in Python; true is not a number of winners.
+    if type(count) is not int or not 1 <= count <= max_winners:
+        raise InvalidInput(f'"{key}" must be a whole number from 1 to {max_winners}, not {count!r}')
+    return count
+
+
 def setting(name: str) -> str:
     try:
         return os.environ[name]
@@ -61,23 +74,27 @@ def int_setting(name: str) -> int:
 _made: dict = {}
 
 
-def _once(factory):
-    """boto3's `factory("dynamodb")` for this function's region, made once per container:
-    making one costs more than the reads a draw does."""
-    key = (factory, os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
+def _once(factory, service: str):
+    """boto3's `factory(service)` for this function's region, made once per container: making
+    one costs more than the reads a draw does."""
+    key = (factory, service, os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
     if key not in _made:
-        _made[key] = factory("dynamodb", region_name=key[1], config=SDK_CONFIG)
+        _made[key] = factory(service, region_name=key[2], config=SDK_CONFIG)
     return _made[key]
 
 
 def dynamodb():
     """The DynamoDB resource (Python values in and out)."""
-    return _once(boto3.resource)
+    return _once(boto3.resource, "dynamodb")
 
 
 def dynamodb_client():
     """The DynamoDB client (typed attribute values, as TransactWriteItems takes them)."""
-    return _once(boto3.client)
+    return _once(boto3.client, "dynamodb")
+
+
+def stepfunctions():
+    return _once(boto3.client, "stepfunctions")
 
 
 def table(env_name: str):

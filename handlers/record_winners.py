@@ -22,7 +22,7 @@ def _item(values: dict) -> dict:
     return {k: _serialize(v) for k, v in values.items()}
 
 
-def transaction(draw: dict, selection: dict, recorded_at: str, tables: dict) -> list[dict]:
+def transaction(draw: dict, selection: dict, recorded_at: str, tables: dict, lottery: str) -> list[dict]:
     """The TransactWriteItems actions for one draw (3k+2 at most for k winners)."""
     winners, eligible = selection["winners"], selection["eligible"]
     actions = [
@@ -49,6 +49,7 @@ def transaction(draw: dict, selection: dict, recorded_at: str, tables: dict) -> 
             "Item": _item({
                 "employee_id": w["employee_id"], "employee_name": w["employee_name"],
                 "draw_id": draw["id"], "drawn_at": recorded_at,
+                "lottery": lottery,  # the partition of the newest-first index the API reads
             }),
             "ConditionExpression": "attribute_not_exists(employee_id)",
         }})
@@ -79,7 +80,7 @@ def handler(event, context):
     recorded_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     try:
         client.transact_write_items(
-            TransactItems=transaction(draw, event["selection"], recorded_at, tables)
+            TransactItems=transaction(draw, event["selection"], recorded_at, tables, setting("LOTTERY_NAME"))
         )
     except client.exceptions.TransactionCanceledException as error:
         recorded = client.get_item(

@@ -14,6 +14,7 @@ from . import graph, state
 from .aws import TargetError, connect
 from .lottery import NotifyError
 from .program import StackConfigError
+from .server import ApiRouter, NoApi, make_server
 from .stack import PROJECT_DIR, OfflineStack
 
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
@@ -90,6 +91,24 @@ def cmd_notify(lottery, args) -> int:
     return 0
 
 
+def cmd_serve(lottery, args) -> int:
+    if args.target != "offline":
+        print("serve runs the offline stack's API; the deployed API is at the stack's api_url", file=sys.stderr)
+        return 2
+    server = make_server(ApiRouter(lottery.outputs["api_id"], lottery.region), args.port, lottery.saved)
+    host, port = server.server_address[:2]
+    print(f"Serving stack {args.stack}'s API on http://{host}:{port} (POST /draws, GET /draws/{{id}}, GET /winners); Ctrl-C stops",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        lottery.saved()
+    return 0
+
+
 def cmd_graph(args) -> int:
     path = []
     if args.execution:
@@ -152,6 +171,9 @@ def parser() -> argparse.ArgumentParser:
     notify.add_argument("--execution", required=True, help="the draw (Lottery-<uuid> or its execution ARN)")
     notify.add_argument("--again", action="store_true", help="send even if the draw was announced already")
     notify.set_defaults(run=cmd_notify)
+    serve = commands.add_parser("serve", parents=[common], help="serve the stack's HTTP API on 127.0.0.1, offline")
+    serve.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0 picks a free one)")
+    serve.set_defaults(run=cmd_serve)
     drawing = commands.add_parser("graph", parents=[common], help="draw the workflow, optionally the path of one draw")
     drawing.add_argument("--format", choices=("mermaid", "dot", "png"), default="mermaid")
     drawing.add_argument("--execution", help="highlight the path of this draw (Lottery-<uuid> or its ARN)")
@@ -174,7 +196,7 @@ def main(argv=None) -> int:
         with OfflineStack(args.stack, args.state_dir) as lottery:
             done.set()
             return args.run(lottery, args)
-    except (StackConfigError, state.StateError, InvalidRoster, TargetError, NotifyError, RuntimeError) as error:
+    except (StackConfigError, state.StateError, InvalidRoster, TargetError, NotifyError, NoApi, RuntimeError) as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:

@@ -63,6 +63,11 @@ class MotoMocks(pulumi.runtime.Mocks):
             "aws:iam/rolePolicy:RolePolicy": self._role_policy,
             "aws:lambda/function:Function": self._function,
             "aws:sfn/stateMachine:StateMachine": self._state_machine,
+            "aws:apigatewayv2/api:Api": self._http_api,
+            "aws:apigatewayv2/integration:Integration": self._integration,
+            "aws:apigatewayv2/route:Route": self._route,
+            "aws:apigatewayv2/stage:Stage": self._stage,
+            "aws:lambda/permission:Permission": self._permission,
         }.get(args.typ)
         if create is None:
             raise NotImplementedError(f"the offline runtime cannot create {args.typ} ({args.name})")
@@ -125,3 +130,36 @@ class MotoMocks(pulumi.runtime.Mocks):
             name=i["name"], definition=i["definition"], roleArn=i["roleArn"], type=i.get("type", "STANDARD"),
         )["stateMachineArn"]
         return arn, {"arn": arn}
+
+    def _http_api(self, i):
+        api = self.client("apigatewayv2").create_api(Name=i["name"], ProtocolType=i["protocolType"])
+        account = self.client("sts").get_caller_identity()["Account"]
+        arn = f"arn:{self.partition['partition']}:execute-api:{self.region}:{account}:{api['ApiId']}"
+        return api["ApiId"], {"apiEndpoint": api["ApiEndpoint"], "executionArn": arn}
+
+    def _integration(self, i):
+        integration = self.client("apigatewayv2").create_integration(
+            ApiId=i["apiId"], IntegrationType=i["integrationType"], IntegrationUri=i["integrationUri"],
+            PayloadFormatVersion=i.get("payloadFormatVersion", "2.0"),
+        )
+        return integration["IntegrationId"], {}
+
+    def _route(self, i):
+        route = self.client("apigatewayv2").create_route(
+            ApiId=i["apiId"], RouteKey=i["routeKey"], AuthorizationType=i.get("authorizationType", "NONE"),
+            Target=i["target"],
+        )
+        return route["RouteId"], {}
+
+    def _stage(self, i):
+        self.client("apigatewayv2").create_stage(ApiId=i["apiId"], StageName=i["name"], AutoDeploy=i.get("autoDeploy", False))
+        endpoint = self.client("apigatewayv2").get_api(ApiId=i["apiId"])["ApiEndpoint"]
+        return i["name"], {"invokeUrl": f"{endpoint}/"}
+
+    def _permission(self, i):
+        statement = "apigateway-invoke"
+        self.client("lambda").add_permission(
+            FunctionName=i["function"], StatementId=statement, Action=i["action"],
+            Principal=i["principal"], SourceArn=i["sourceArn"],
+        )
+        return statement, {"statementId": statement}

@@ -26,6 +26,7 @@ def aws(monkeypatch):
     settings = {
         "EMPLOYEE_TABLE": "t-Employee", "EMPLOYEE_SERIAL_INDEX": "lottery_serial-index",
         "WINNERS_TABLE": "t-Winners", "DRAWS_TABLE": "t-Draws", "MAX_WINNERS": "10", "MAX_ATTEMPTS": "3",
+        "LOTTERY_NAME": "t", "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index",
     }
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
@@ -40,12 +41,20 @@ def aws(monkeypatch):
                                      "KeySchema": [{"AttributeName": "lottery_serial", "KeyType": "HASH"}],
                                      "Projection": {"ProjectionType": "ALL"}}],
         )
-        for name, key in (("t-Winners", "employee_id"), ("t-Draws", "draw_id")):
-            client.create_table(
-                TableName=name, BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            )
+        client.create_table(
+            TableName="t-Winners", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("employee_id", "lottery", "drawn_at")],
+            KeySchema=[{"AttributeName": "employee_id", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[{"IndexName": "lottery-drawn_at-index",
+                                     "KeySchema": [{"AttributeName": "lottery", "KeyType": "HASH"},
+                                                   {"AttributeName": "drawn_at", "KeyType": "RANGE"}],
+                                     "Projection": {"ProjectionType": "ALL"}}],
+        )
+        client.create_table(
+            TableName="t-Draws", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "draw_id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "draw_id", "KeyType": "HASH"}],
+        )
         yield boto3.resource("dynamodb", region_name=REGION)
 
 

@@ -27,11 +27,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def new_resource(self, args):
         self.resources.append(args)
         state = dict(args.inputs)
+        physical_id = args.inputs.get("name", args.name)
         if args.typ in ARNS:
             service, resource = ARNS[args.typ]
             region = "" if service == "iam" else self.region
             state["arn"] = f"arn:{self.partition['partition']}:{service}:{region}:{ACCOUNT}:{resource.format(**args.inputs)}"
-        return args.inputs.get("name", args.name), state
+        elif args.typ == "aws:apigatewayv2/api:Api":
+            physical_id = "a1b2c3"
+            state["executionArn"] = f"arn:{self.partition['partition']}:execute-api:{self.region}:{ACCOUNT}:{physical_id}"
+            state["apiEndpoint"] = f"https://{physical_id}.execute-api.{self.region}.{self.partition['dnsSuffix']}"
+        elif args.typ == "aws:apigatewayv2/stage:Stage":
+            state["invokeUrl"] = f"https://{args.inputs['apiId']}.execute-api.{self.region}.{self.partition['dnsSuffix']}/"
+        elif args.typ == "aws:apigatewayv2/integration:Integration":
+            physical_id = "int123"
+        return physical_id, state
 
     def of_type(self, token: str) -> list:
         return [r for r in self.resources if r.typ == token]

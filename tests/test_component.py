@@ -13,6 +13,7 @@ from pulumi_mocks import RecordingMocks
 
 STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}
 FUNCTIONS = ("InputWinners", "RandomSelectWinners", "ValidateWinners", "RecordWinners")
+ROUTES = {"POST /draws", "GET /draws/{id}", "GET /winners"}
 
 
 @pytest.fixture(params=sorted(STACKS))
@@ -54,13 +55,18 @@ def test_inventory(deployed):
         "lottery:index:LotteryWorkflow": 1,
         "aws:dynamodb/table:Table": 3,
         "aws:sns/topic:Topic": 1,
-        "aws:cloudwatch/logGroup:LogGroup": 5,  # four functions and the state machine
-        "aws:iam/role:Role": 5,
-        "aws:iam/rolePolicy:RolePolicy": 5,
-        "aws:lambda/function:Function": 4,
+        "aws:cloudwatch/logGroup:LogGroup": 7,  # five functions, the state machine, the API's access log
+        "aws:iam/role:Role": 6,
+        "aws:iam/rolePolicy:RolePolicy": 6,
+        "aws:lambda/function:Function": 5,
         "aws:sfn/stateMachine:StateMachine": 1,
+        "aws:apigatewayv2/api:Api": 1,
+        "aws:apigatewayv2/integration:Integration": 1,
+        "aws:apigatewayv2/route:Route": 3,
+        "aws:apigatewayv2/stage:Stage": 1,
+        "aws:lambda/permission:Permission": 1,
     }
-    names = [r.inputs["name"] for r in mocks.resources if "name" in r.inputs]
+    names = [r.inputs["name"] for r in mocks.resources if "name" in r.inputs and r.typ != "aws:apigatewayv2/stage:Stage"]
     assert all(n.startswith(f"lottery-{stack}-") or f"/lottery-{stack}-" in n for n in names)
 
 
@@ -73,6 +79,7 @@ def test_every_arn_is_in_the_stack_partition(deployed):
     assert len(arns) > 25
     assert all(a.startswith(f"arn:{partition}:") for a in arns), [a for a in arns if not a.startswith(f"arn:{partition}:")]
     assert all(region in a or ":iam::" in a or ":states:::" in a for a in arns)
+    assert not [a for a in arns if a.count("*") and not a.endswith(("*", ":*"))]
 
 
 def test_tables(deployed):
@@ -89,6 +96,10 @@ def test_tables(deployed):
             "PAY_PER_REQUEST", {"enabled": True}, {"enabled": True})
     winners = mocks.one("aws:dynamodb/table:Table", "-Winners").inputs
     assert winners["hashKey"] == "employee_id"
+    assert winners["globalSecondaryIndexes"] == [{
+        "name": "lottery-drawn_at-index", "projectionType": "ALL",
+        "keySchemas": [{"attributeName": "lottery", "keyType": "HASH"}, {"attributeName": "drawn_at", "keyType": "RANGE"}],
+    }]
 
 
 def test_winners_protection_follows_config(deployed):
@@ -98,14 +109,15 @@ def test_winners_protection_follows_config(deployed):
 
 
 def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
-    _, mocks, _ = deployed
+    stack, mocks, exports = deployed
     tables = {t.inputs["name"].rsplit("-", 1)[1]: t.inputs["name"] for t in mocks.of_type("aws:dynamodb/table:Table")}
     expected = {
         "InputWinners": {"MAX_WINNERS": "10"},
         "RandomSelectWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"],
                                 "EMPLOYEE_SERIAL_INDEX": "lottery_serial-index", "MAX_ATTEMPTS": "3"},
         "ValidateWinners": {"WINNERS_TABLE": tables["Winners"]},
-        "RecordWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"], "WINNERS_TABLE": tables["Winners"]},
+        "RecordWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"],
+                          "WINNERS_TABLE": tables["Winners"], "LOTTERY_NAME": f"lottery-{stack}"},
     }
     for fn in FUNCTIONS:
         f = mocks.one("aws:lambda/function:Function", f"-{fn}").inputs
@@ -114,6 +126,63 @@ def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
         assert sorted(f["code"].assets) == sorted(
             f"handlers/{p.name}" for p in (ROOT / "handlers").glob("*.py"))
         assert f["loggingConfig"]["logGroup"] == f"/aws/lambda/{f['name']}"
+    api = mocks.one("aws:lambda/function:Function", "-Api").inputs
+    assert api["handler"] == "handlers.api.handler"
+    assert api["environment"]["variables"] == {
+        "STATE_MACHINE_ARN": exports["state_machine_arn"], "WINNERS_TABLE": tables["Winners"],
+        "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index", "LOTTERY_NAME": f"lottery-{stack}", "MAX_WINNERS": "10"}
+
+
+def test_api_routes_are_iam_authorised_and_reach_the_api_function(deployed):
+    stack, mocks, exports = deployed
+    region, p = STACKS[stack]
+    routes = mocks.of_type("aws:apigatewayv2/route:Route")
+    assert {r.inputs["routeKey"] for r in routes} == ROUTES
+    assert {r.inputs["authorizationType"] for r in routes} == {"AWS_IAM"}
+    assert {r.inputs["target"] for r in routes} == {"integrations/int123"}
+    (integration,) = mocks.of_type("aws:apigatewayv2/integration:Integration")
+    assert integration.inputs["integrationUri"] == f"arn:{p}:lambda:{region}:123456789012:function:lottery-{stack}-Api"
+    assert (integration.inputs["integrationType"], integration.inputs["payloadFormatVersion"]) == ("AWS_PROXY", "2.0")
+    (permission,) = mocks.of_type("aws:lambda/permission:Permission")
+    assert permission.inputs["sourceArn"] == f"arn:{p}:execute-api:{region}:123456789012:a1b2c3/*/*"
+    assert permission.inputs["principal"] == "apigateway.amazonaws.com"
+    (stage,) = mocks.of_type("aws:apigatewayv2/stage:Stage")
+    assert stage.inputs["defaultRouteSettings"] == {"throttlingRateLimit": 5, "throttlingBurstLimit": 10}
+    assert stage.inputs["accessLogSettings"]["destinationArn"].endswith(f":log-group:/aws/apigateway/lottery-{stack}-Api")
+    assert exports["api_url"].startswith("https://a1b2c3.execute-api.")
+
+
+def test_exact_api_policy(deployed):
+    stack, mocks, exports = deployed
+    region, p = STACKS[stack]
+    machine = exports["state_machine_arn"]
+    assert statements(policy_of(mocks, "-Api")) == {
+        "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"],
+                         [f"arn:{p}:logs:{region}:123456789012:log-group:/aws/lambda/lottery-{stack}-Api:log-stream:*"]),
+        "StartDraws": (["states:StartExecution"], [machine]),
+        "ReadDraws": (["states:DescribeExecution"], [machine.replace(":stateMachine:", ":execution:") + ":*",
+                                                     machine.replace(":stateMachine:", ":express:") + ":*:*"]),
+        "ListWinners": (["dynamodb:Query"], [f"arn:{p}:dynamodb:{region}:123456789012:table/lottery-{stack}-Winners/index/lottery-drawn_at-index"]),
+    }
+
+
+@pytest.mark.parametrize("args, routes", [({"api": False}, 0), ({"api_authorization": "NONE"}, 3)])
+def test_api_switches(args, routes):
+    import pulumi
+    from components import LotteryWorkflow
+
+    mocks = RecordingMocks("cn-northwest-1")
+    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
+
+    @pulumi.runtime.test
+    def build():
+        return LotteryWorkflow("x", args).api_url
+
+    build()
+    found = mocks.of_type("aws:apigatewayv2/route:Route")
+    assert len(found) == routes
+    assert all(r.inputs["authorizationType"] == "NONE" for r in found)
+    assert bool(mocks.of_type("aws:lambda/permission:Permission")) == bool(routes)
 
 
 def test_log_retention_from_config(deployed):
@@ -237,6 +306,7 @@ def test_emails_become_secret_subscriptions(monkeypatch):
 @pytest.mark.parametrize("args, message", [
     ({"max_winners": 33}, "max_winners"), ({"max_winners": 0}, "max_winners"),
     ({"state_machine_logging": "DEBUG"}, "state_machine_logging"),
+    ({"api_authorization": "COGNITO"}, "api_authorization"),
 ])
 def test_bad_args_are_refused(args, message):
     import pulumi

@@ -17,13 +17,14 @@ def test_provider_schema_has_the_args_and_outputs():
     assert resource["isComponent"] is True
     assert set(resource["inputProperties"]) == {
         "namePrefix", "maxWinners", "maxAttempts", "notificationEmails", "logRetentionDays", "protectWinners",
-        "stateMachineLogging", "tracing", "stateMachineType", "lambdaRuntime", "tags"}
+        "stateMachineLogging", "tracing", "stateMachineType", "lambdaRuntime", "tags",
+        "api", "apiAuthorization", "apiThrottleRate", "apiThrottleBurst"}
     assert resource["requiredInputs"] == []
     assert resource["inputProperties"]["maxWinners"]["type"] == "integer"
     assert "1 to 32" in resource["inputProperties"]["maxWinners"]["description"]
     assert set(resource["properties"]) == {
         "stateMachineArn", "stateMachineName", "employeeTableName", "winnersTableName", "drawsTableName",
-        "notificationTopicArn", "functionNames"}
+        "notificationTopicArn", "functionNames", "apiUrl", "apiId"}
     assert resource["properties"]["functionNames"]["additionalProperties"]["type"] == "string"
 
 

@@ -1,0 +1,115 @@
+"""The API front door (API Gateway HTTP API, payload format 2.0): start a draw, read one, list winners.
+
+    POST /draws        {"winners": N}  -> 202, {"draw_id": "Lottery-<uuid>"}, Location: /draws/<id>
+    GET  /draws/{id}                   -> 200 status, winners, announcement, error; 404 if unknown
+    GET  /winners?limit=&next=         -> 200 winners newest first, one page, and the next page's token
+"""
+
+import base64
+import binascii
+import json
+import re
+import uuid
+
+from boto3.dynamodb.conditions import Key
+
+from .common import InvalidInput, int_setting, plain, setting, stepfunctions, table, winners_count
+
+PAGE_DEFAULT, PAGE_MAX = 20, 100
+DRAW_ID = re.compile(r"Lottery-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class NotFound(Exception):
+    """No such route or draw."""
+
+
+def respond(status: int, body: dict, headers: dict | None = None) -> dict:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json", **(headers or {})},
+            "body": json.dumps(body)}
+
+
+def _json_body(event):
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        raw = base64.b64decode(raw).decode("utf-8", "replace")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise InvalidInput('the body must be JSON such as {"winners": 2}') from None
+
+
+def start_draw(event) -> dict:
+    # Checked here, before anything starts, and again by Input Lottery Winners.
+    count = winners_count(_json_body(event), "winners", int_setting("MAX_WINNERS"))
+    draw_id = f"Lottery-{uuid.uuid4()}"
+    stepfunctions().start_execution(
+        stateMachineArn=setting("STATE_MACHINE_ARN"), name=draw_id, input=json.dumps({"input": count}))
+    return respond(202, {"draw_id": draw_id, "status": "RUNNING", "winners": count}, {"Location": f"/draws/{draw_id}"})
+
+
+def get_draw(event) -> dict:
+    draw_id = (event.get("pathParameters") or {}).get("id", "")
+    if not DRAW_ID.fullmatch(draw_id):
+        raise NotFound(f"no draw {draw_id!r}: draw ids look like Lottery-<uuid>")
+    machine = setting("STATE_MACHINE_ARN")
+    arn = f"{machine.replace(':stateMachine:', ':execution:')}:{draw_id}"
+    client = stepfunctions()
+    try:
+        execution = client.describe_execution(executionArn=arn)
+    except client.exceptions.ExecutionDoesNotExist:
+        raise NotFound(f"no draw {draw_id}") from None
+    output = json.loads(execution.get("output") or "{}")
+    succeeded = execution["status"] == "SUCCEEDED"
+    return respond(200, {
+        "draw_id": draw_id,
+        "status": execution["status"],
+        "started_at": execution["startDate"].isoformat(),
+        "winners": [{"employee_id": w["employee_id"], "employee_name": w["employee_name"]}
+                    for w in output.get("selection", {}).get("winners", [])] if succeeded else [],
+        "announcement": output.get("message") if succeeded else None,
+        "error": execution.get("error"),
+        "cause": execution.get("cause"),
+    })
+
+
+def _page_token(key: dict | None) -> str | None:
+    return base64.urlsafe_b64encode(json.dumps(plain(key)).encode()).decode() if key else None
+
+
+def list_winners(event) -> dict:
+    params = event.get("queryStringParameters") or {}
+    try:
+        limit = int(params.get("limit", PAGE_DEFAULT))
+        start = json.loads(base64.urlsafe_b64decode(params["next"])) if params.get("next") else None
+    except (ValueError, binascii.Error):
+        raise InvalidInput(f"limit must be a whole number from 1 to {PAGE_MAX} and next a token from this API") from None
+    if not 1 <= limit <= PAGE_MAX:
+        raise InvalidInput(f"limit must be a whole number from 1 to {PAGE_MAX}, not {limit}")
+    query = {
+        "IndexName": setting("WINNERS_BY_TIME_INDEX"),
+        "KeyConditionExpression": Key("lottery").eq(setting("LOTTERY_NAME")),
+        "ScanIndexForward": False,  # newest first
+        "Limit": limit,
+    }
+    if start:
+        query["ExclusiveStartKey"] = start
+    page = table("WINNERS_TABLE").query(**query)
+    return respond(200, {
+        "winners": [{k: w.get(k) for k in ("employee_id", "employee_name", "draw_id", "drawn_at")} for w in page["Items"]],
+        "next": _page_token(page.get("LastEvaluatedKey")),
+    })
+
+
+ROUTES = {"POST /draws": start_draw, "GET /draws/{id}": get_draw, "GET /winners": list_winners}
+
+
+def handler(event, context):
+    try:
+        route = ROUTES.get(event.get("routeKey"))
+        if route is None:
+            raise NotFound(f"no route {event.get('routeKey')}")
+        return route(event)
+    except InvalidInput as error:
+        return respond(400, {"error": "InvalidInput", "message": str(error)})
+    except NotFound as error:
+        return respond(404, {"error": "NotFound", "message": str(error)})

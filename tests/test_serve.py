@@ -1,0 +1,80 @@
+"""`lottery serve`: the three routes over real HTTP on loopback, through the API the stack deploys."""
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from offline.server import ApiRouter, NoApi, make_server
+from offline.stack import OfflineStack
+
+
+@pytest.fixture
+def served(tmp_path):
+    with OfflineStack("dev", tmp_path) as stack:
+        server = make_server(ApiRouter(stack.outputs["api_id"], stack.region), 0, stack.saved)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield stack, f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def request(url, method="GET", body=None):
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method), timeout=30) as answer:
+            return answer.status, dict(answer.headers), json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+def finished(base, location) -> dict:
+    """Poll GET /draws/{id} as a client would until the draw ends."""
+    deadline = time.time() + 20
+    while (draw := request(base + location)[2])["status"] == "RUNNING" and time.time() < deadline:
+        time.sleep(0.05)
+    return draw
+
+
+def test_post_then_poll_then_list(served):
+    stack, base = served
+    status, headers, started = request(f"{base}/draws", "POST", {"winners": 2})
+    assert status == 202 and headers["Location"] == f"/draws/{started['draw_id']}"
+    draw = finished(base, headers["Location"])
+    assert draw["status"] == "SUCCEEDED" and len(draw["winners"]) == 2 and draw["error"] is None
+    assert all(w["employee_name"] in draw["announcement"] for w in draw["winners"])
+    status, _, listed = request(f"{base}/winners")
+    assert status == 200
+    assert sorted(w["employee_id"] for w in listed["winners"]) == sorted(w["employee_id"] for w in draw["winners"])
+    assert stack.announcements() == [draw["announcement"]]
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b'{"winners": 0}', b'{"winners": "2"}', b'{"winners": 99}', b"[2]"])
+def test_bad_bodies_are_400_and_start_nothing(served, body):
+    stack, base = served
+    status, _, answer = request(f"{base}/draws", "POST", body)
+    assert (status, answer["error"]) == (400, "InvalidInput")
+    assert stack.sfn.list_executions(stateMachineArn=stack.outputs["state_machine_arn"])["executions"] == []
+
+
+@pytest.mark.parametrize("path", ["/draws/Lottery-3f1c2b6e-0000-4000-8000-000000000000", "/draws/whatever", "/nothing", "/draws"])
+def test_unknown_draws_and_routes_are_404(served, path):
+    assert request(served[1] + path)[0] == 404
+
+
+def test_a_failed_draw_reports_its_error(served):
+    _, base = served
+    assert finished(base, request(f"{base}/draws", "POST", {"winners": 10})[1]["Location"])["status"] == "SUCCEEDED"
+    draw = finished(base, request(f"{base}/draws", "POST", {"winners": 1})[1]["Location"])  # nobody is left
+    assert (draw["status"], draw["error"], draw["winners"]) == ("FAILED", "NotEnoughEligibleEmployees", [])
+
+
+def test_a_stack_without_its_api_cannot_be_served():
+    with pytest.raises(NoApi, match="lottery:api"):
+        ApiRouter("", "us-east-1")
