@@ -20,6 +20,9 @@ SETTINGS = {
     "apiAuthorization": ("api_authorization", config.get),
     "apiThrottleRate": ("api_throttle_rate", config.get_float),
     "apiThrottleBurst": ("api_throttle_burst", config.get_int),
+    "rosterUpload": ("roster_upload", config.get_bool),
+    "winnerEvents": ("winner_events", config.get_bool),
+    "announcementQueue": ("announcement_queue", config.get_bool),
 }
 args = LotteryWorkflowArgs()
 for key, (arg, read) in SETTINGS.items():
@@ -27,7 +30,8 @@ for key, (arg, read) in SETTINGS.items():
     if value is not None:
         args[arg] = value
 # Addresses are kept secret in the state whether or not they were set with --secret.
-args["notification_emails"] = [pulumi.Output.secret(e) for e in config.get_object("notificationEmails") or []]
+for key, arg in (("notificationEmails", "notification_emails"), ("rosterAdminEmails", "roster_admin_emails")):
+    args[arg] = [pulumi.Output.secret(e) for e in config.get_object(key) or []]
 
 lottery = LotteryWorkflow("lottery", args)
 
@@ -39,3 +43,8 @@ pulumi.export("notification_topic_arn", lottery.notification_topic_arn)
 pulumi.export("function_names", lottery.function_names)
 pulumi.export("api_url", lottery.api_url)
 pulumi.export("api_id", lottery.api_id)
+pulumi.export("roster_bucket", lottery.roster_bucket)
+pulumi.export("event_bus_name", lottery.event_bus_name)
+pulumi.export("winner_events_queue_url", lottery.winner_events_queue_url)
+pulumi.export("dead_letter_queue_url", lottery.dead_letter_queue_url)
+pulumi.export("announcement_queue_url", lottery.announcement_queue_url)

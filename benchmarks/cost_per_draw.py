@@ -36,7 +36,11 @@ from boto3.dynamodb.conditions import Key  # noqa: E402,F401
 
 from components.definition import render  # noqa: E402
 from offline.mocks import partition_of  # noqa: E402
+from offline import lottery  # noqa: E402
 from offline.stack import OfflineStack  # noqa: E402
+
+# moto's index lookups scan the table: at N=100,000 one draw of ten takes about a minute here.
+lottery.DRAW_TIMEOUT_S = 900
 
 SHARES = (0.0, 0.5, 0.8, 0.9)
 WINNERS = (1, 2, 10)

@@ -26,6 +26,10 @@ FUNCTIONS = {
 }
 # The API's function, made once the state machine it starts exists.
 API_FUNCTION = ("api", ("STATE_MACHINE_ARN", "WINNERS_TABLE", "WINNERS_BY_TIME_INDEX", "LOTTERY_NAME", "MAX_WINNERS"))
+# Seeds 004 and 003: an uploaded roster imports itself; recorded winners become events.
+IMPORT_FUNCTION = ("import_roster", ("EMPLOYEE_TABLE", "WINNERS_TABLE", "DRAWS_TABLE", "REJECTIONS_TOPIC_ARN"))
+EVENTS_FUNCTION = ("winner_events", ("EVENT_BUS_NAME",))
+ROSTER_SUFFIX = ".csv"
 API_ROUTES = {"POST /draws": "start-draw", "GET /draws/{id}": "get-draw", "GET /winners": "list-winners"}
 API_AUTHORIZATIONS = ("AWS_IAM", "NONE")
 
@@ -81,6 +85,19 @@ class LotteryWorkflowArgs(TypedDict, total=False):
     api_throttle_burst: int
     """Requests the API accepts in a burst (default 10)."""
 
+    roster_upload: bool
+    """A private bucket where uploading a `.csv` roster imports it (default true)."""
+
+    roster_admin_emails: Sequence[pulumi.Input[str]]
+    """Email addresses told when an uploaded roster is rejected."""
+
+    winner_events: bool
+    """Publish one WinnerDrawn event per recorded winner on an EventBridge bus, with an example
+    rule delivering them to an SQS queue (default true)."""
+
+    announcement_queue: bool
+    """Also deliver the SNS announcements to an SQS queue (default false)."""
+
 
 class LotteryWorkflow(pulumi.ComponentResource):
     """Employee, Winners and Draws tables, the Notification topic, the four functions with a role
@@ -102,12 +119,24 @@ class LotteryWorkflow(pulumi.ComponentResource):
     """Base URL of the HTTP API (empty when `api` is false)."""
     api_id: pulumi.Output[str]
     """Id of the HTTP API (empty when `api` is false)."""
+    roster_bucket: pulumi.Output[str]
+    """Bucket where an uploaded `.csv` roster imports itself (empty when `roster_upload` is false)."""
+    event_bus_name: pulumi.Output[str]
+    """EventBridge bus carrying WinnerDrawn events (empty when `winner_events` is false)."""
+    winner_events_queue_url: pulumi.Output[str]
+    """SQS queue the example rule delivers WinnerDrawn events to (empty when `winner_events` is false)."""
+    dead_letter_queue_url: pulumi.Output[str]
+    """Where failed imports and event deliveries land (empty when both features are off)."""
+    announcement_queue_url: pulumi.Output[str]
+    """SQS queue subscribed to the announcements (empty unless `announcement_queue`)."""
 
     def __init__(self, name: str, args: LotteryWorkflowArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("lottery:index:LotteryWorkflow", name, {}, opts)
         max_winners = args.get("max_winners", 10)
         if not 1 <= max_winners <= WINNERS_LIMIT:
             raise ValueError(f"max_winners must be from 1 to {WINNERS_LIMIT}, not {max_winners}")
+        winner_events = args.get("winner_events", True)
+        roster_upload = args.get("roster_upload", True)
         api_auth = args.get("api_authorization", "AWS_IAM")
         if api_auth not in API_AUTHORIZATIONS:
             raise ValueError(f"api_authorization must be AWS_IAM or NONE, not {api_auth}")
@@ -157,6 +186,8 @@ class LotteryWorkflow(pulumi.ComponentResource):
                 "projection_type": "ALL",
             }],
             deletion_protection_enabled=protect,
+            stream_enabled=winner_events,
+            stream_view_type="NEW_IMAGE" if winner_events else None,
         )
         draws = table("Draws", "draw_id", attributes=[{"name": "draw_id", "type": "S"}])
 
@@ -185,7 +216,8 @@ class LotteryWorkflow(pulumi.ComponentResource):
             f"handlers/{path.name}": pulumi.FileAsset(str(path)) for path in sorted(handlers.glob("*.py"))
         })
 
-        def function(fn: str, module: str, needs: tuple[str, ...], arns: pulumi.Output) -> aws.lambda_.Function:
+        def function(fn: str, module: str, needs: tuple[str, ...], arns: pulumi.Output,
+                     timeout: int = 30, memory: int = 256) -> aws.lambda_.Function:
             """Lottery-<fn>: its log group, its own role and policy, and the function."""
             slug = f"{name}-{fn.lower()}"
             function_name = physical(fn)
@@ -211,8 +243,8 @@ class LotteryWorkflow(pulumi.ComponentResource):
                 runtime=args.get("lambda_runtime", "python3.12"),
                 handler=f"handlers.{module}.handler",
                 code=code,
-                timeout=30,
-                memory_size=256,
+                timeout=timeout,
+                memory_size=memory,
                 environment={"variables": {k: settings[k] for k in needs}},
                 logging_config={"log_format": "Text", "log_group": logs.name},
                 tracing_config={"mode": "Active" if tracing else "PassThrough"},
@@ -277,6 +309,122 @@ class LotteryWorkflow(pulumi.ComponentResource):
         self.notification_topic_arn = topic.arn
         self.function_names = pulumi.Output.all(**{fn: f.name for fn, f in functions.items()})
         self.api_url = self.api_id = pulumi.Output.from_input("")
+        self.roster_bucket = self.event_bus_name = self.winner_events_queue_url = pulumi.Output.from_input("")
+        self.dead_letter_queue_url = self.announcement_queue_url = pulumi.Output.from_input("")
+        dead_letters = None
+        if roster_upload or winner_events:
+            dead_letters = aws.sqs.Queue(
+                f"{name}-dead-letters", name=physical("DeadLetters"),
+                message_retention_seconds=14 * 24 * 3600, sqs_managed_sse_enabled=True, tags=tags, opts=child,
+            )
+            self.dead_letter_queue_url = dead_letters.url
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-dead-letters-alarm", name=physical("DeadLetters-not-empty"),
+                alarm_description="A roster import or a WinnerDrawn delivery failed: its record is in the dead-letter queue",
+                namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": dead_letters.name}, statistic="Maximum", period=60, evaluation_periods=1,
+                threshold=0, comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
+                tags=tags, opts=child,
+            )
+
+        def on_failure(fn: str, handler: aws.lambda_.Function) -> None:
+            """Asynchronous invocations that keep failing go to the dead-letter queue."""
+            aws.lambda_.FunctionEventInvokeConfig(
+                f"{name}-{fn.lower()}-on-failure", function_name=handler.name, maximum_retry_attempts=2,
+                destination_config={"on_failure": {"destination": dead_letters.arn}}, opts=child,
+            )
+
+        if roster_upload:
+            rejections = aws.sns.Topic(
+                f"{name}-roster-rejections", name=physical("RosterRejections"), display_name="Lottery roster",
+                tags=tags, opts=child,
+            )
+            for i, email in enumerate(args.get("roster_admin_emails") or []):
+                aws.sns.TopicSubscription(f"{name}-roster-admin-{i}", topic=rejections.arn, protocol="email", endpoint=email, opts=child)
+            bucket = aws.s3.Bucket(
+                f"{name}-roster", bucket_prefix=prefix.apply(lambda p: f"{p.lower()}-roster-"),
+                force_destroy=False, tags=tags, opts=child,
+            )
+            aws.s3.BucketPublicAccessBlock(
+                f"{name}-roster-private", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+                ignore_public_acls=True, restrict_public_buckets=True, opts=child,
+            )
+            aws.s3.BucketServerSideEncryptionConfiguration(
+                f"{name}-roster-encryption", bucket=bucket.id,
+                rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=child,
+            )
+            aws.s3.BucketVersioning(
+                f"{name}-roster-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child,
+            )
+            settings["REJECTIONS_TOPIC_ARN"] = rejections.arn
+            importer = function("ImportRoster", *IMPORT_FUNCTION, pulumi.Output.all(
+                **{k: table_arns.apply(lambda t, k=k: t[k]) for k in ("employee_table", "winners_table", "draws_table")},
+                roster_bucket=bucket.arn, rejections_topic=rejections.arn, dead_letters=dead_letters.arn,
+            ), timeout=300, memory=512)
+            on_failure("ImportRoster", importer)
+            account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+            allow_s3 = aws.lambda_.Permission(
+                f"{name}-roster-permission", action="lambda:InvokeFunction", function=importer.name,
+                principal="s3.amazonaws.com", source_arn=bucket.arn, source_account=account, opts=child,
+            )
+            aws.s3.BucketNotification(
+                f"{name}-roster-notification", bucket=bucket.id,
+                lambda_functions=[{"lambda_function_arn": importer.arn, "events": ["s3:ObjectCreated:*"],
+                                   "filter_suffix": ROSTER_SUFFIX}],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[allow_s3]),
+            )
+            self.roster_bucket = bucket.bucket
+
+        if winner_events:
+            bus = aws.cloudwatch.EventBus(f"{name}-events", name=physical("Events"), tags=tags, opts=child)
+            settings["EVENT_BUS_NAME"] = bus.name
+            publisher = function("PublishWinnerEvents", *EVENTS_FUNCTION, pulumi.Output.all(
+                winners_table=winners.arn, event_bus=bus.arn, dead_letters=dead_letters.arn,
+            ))
+            on_failure("PublishWinnerEvents", publisher)
+            aws.lambda_.EventSourceMapping(
+                f"{name}-winners-stream", event_source_arn=winners.stream_arn, function_name=publisher.arn,
+                starting_position="LATEST", batch_size=10, maximum_retry_attempts=3,
+                bisect_batch_on_function_error=True,
+                destination_config={"on_failure": {"destination_arn": dead_letters.arn}}, opts=child,
+            )
+            consumer = aws.sqs.Queue(
+                f"{name}-winner-events-queue", name=physical("WinnerEvents"), sqs_managed_sse_enabled=True,
+                tags=tags, opts=child,
+            )
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-winner-drawn", name=physical("WinnerDrawn"), event_bus_name=bus.name,
+                description="Every WinnerDrawn event, to the example consumer queue",
+                event_pattern=json.dumps({"source": ["lottery"], "detail-type": ["WinnerDrawn"]}), tags=tags, opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-winner-drawn-to-queue", rule=rule.name, event_bus_name=bus.name, arn=consumer.arn,
+                opts=child,
+            )
+            aws.sqs.QueuePolicy(
+                f"{name}-winner-events-queue-policy", queue_url=consumer.url,
+                policy=pulumi.Output.all(consumer.arn, rule.arn).apply(
+                    lambda a: json.dumps(policies.queue_policy(a[0], "events.amazonaws.com", a[1]))),
+                opts=child,
+            )
+            self.event_bus_name, self.winner_events_queue_url = bus.name, consumer.url
+
+        if args.get("announcement_queue", False):
+            announcements = aws.sqs.Queue(
+                f"{name}-announcements-queue", name=physical("Announcements"), sqs_managed_sse_enabled=True,
+                tags=tags, opts=child,
+            )
+            aws.sqs.QueuePolicy(
+                f"{name}-announcements-queue-policy", queue_url=announcements.url,
+                policy=pulumi.Output.all(announcements.arn, topic.arn).apply(
+                    lambda a: json.dumps(policies.queue_policy(a[0], "sns.amazonaws.com", a[1]))),
+                opts=child,
+            )
+            aws.sns.TopicSubscription(
+                f"{name}-announcements-to-queue", topic=topic.arn, protocol="sqs", endpoint=announcements.arn,
+                raw_message_delivery=True, opts=child,
+            )
+            self.announcement_queue_url = announcements.url
         if args.get("api", True):
             settings["STATE_MACHINE_ARN"] = machine.arn
             api_arns = pulumi.Output.all(
@@ -295,6 +443,11 @@ class LotteryWorkflow(pulumi.ComponentResource):
             "function_names": self.function_names,
             "api_url": self.api_url,
             "api_id": self.api_id,
+            "roster_bucket": self.roster_bucket,
+            "event_bus_name": self.event_bus_name,
+            "winner_events_queue_url": self.winner_events_queue_url,
+            "dead_letter_queue_url": self.dead_letter_queue_url,
+            "announcement_queue_url": self.announcement_queue_url,
         })
 
     def _api(self, name, physical, handler, authorization, args, retention, tags):

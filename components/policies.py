@@ -49,9 +49,38 @@ def function_policy(function: str, log_group_arn: str, arns: dict[str, str]) -> 
             _allow("ReadDraws", ["states:DescribeExecution"], executions),
             _allow("ListWinners", ["dynamodb:Query"], [arns["winners_by_time_index"]]),
         ]
+    elif function == "ImportRoster":
+        statements += [
+            _allow("ReadUploadedRosters", ["s3:GetObject", "s3:GetObjectVersion"], [f"{arns['roster_bucket']}/*"]),
+            _allow("ReadRosterAndWinners", ["dynamodb:Scan"], [arns["employee_table"], arns["winners_table"]]),
+            _allow("ReplaceRoster", ["dynamodb:BatchWriteItem"], [arns["employee_table"]]),
+            _allow("OpenPool", ["dynamodb:PutItem"], [arns["draws_table"]]),
+            _allow("RejectRosters", ["sns:Publish"], [arns["rejections_topic"]]),
+            _allow("SendFailures", ["sqs:SendMessage"], [arns["dead_letters"]]),
+        ]
+    elif function == "PublishWinnerEvents":
+        statements += [
+            # The Winners table's streams (a stream's own ARN ends in a timestamp that changes if the
+            # stream is ever turned off and on again).
+            _allow("ReadWinnersStream", ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                   [f"{arns['winners_table']}/stream/*"]),
+            # The stream's event source mapping lists streams; ListStreams takes no resource-level permission.
+            _allow("FindWinnersStream", ["dynamodb:ListStreams"], ["*"]),
+            _allow("PublishWinnerEvents", ["events:PutEvents"], [arns["event_bus"]]),
+            _allow("SendFailures", ["sqs:SendMessage"], [arns["dead_letters"]]),
+        ]
     elif function != "InputWinners":
         raise ValueError(f"no policy for function {function}")
     return document(statements)
+
+
+def queue_policy(queue_arn: str, service_principal: str, source_arn: str) -> dict:
+    """Let one AWS service send to the queue, for one source (a rule, a topic) only."""
+    return document([{
+        "Sid": "AllowOneSource", "Effect": "Allow", "Principal": {"Service": service_principal},
+        "Action": "sqs:SendMessage", "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
+    }])
 
 
 def state_machine_policy(function_arns: list[str], topic_arn: str, draws_table_arn: str, logging: bool, tracing: bool) -> dict:

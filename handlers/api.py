@@ -13,7 +13,7 @@ import uuid
 
 from boto3.dynamodb.conditions import Key
 
-from .common import InvalidInput, int_setting, plain, setting, stepfunctions, table, winners_count
+from .common import InvalidInput, client, int_setting, plain, setting, table, winners_count
 
 PAGE_DEFAULT, PAGE_MAX = 20, 100
 DRAW_ID = re.compile(r"Lottery-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -42,7 +42,7 @@ def start_draw(event) -> dict:
     # Checked here, before anything starts, and again by Input Lottery Winners.
     count = winners_count(_json_body(event), "winners", int_setting("MAX_WINNERS"))
     draw_id = f"Lottery-{uuid.uuid4()}"
-    stepfunctions().start_execution(
+    client("stepfunctions").start_execution(
         stateMachineArn=setting("STATE_MACHINE_ARN"), name=draw_id, input=json.dumps({"input": count}))
     return respond(202, {"draw_id": draw_id, "status": "RUNNING", "winners": count}, {"Location": f"/draws/{draw_id}"})
 
@@ -53,10 +53,10 @@ def get_draw(event) -> dict:
         raise NotFound(f"no draw {draw_id!r}: draw ids look like Lottery-<uuid>")
     machine = setting("STATE_MACHINE_ARN")
     arn = f"{machine.replace(':stateMachine:', ':execution:')}:{draw_id}"
-    client = stepfunctions()
+    sfn = client("stepfunctions")
     try:
-        execution = client.describe_execution(executionArn=arn)
-    except client.exceptions.ExecutionDoesNotExist:
+        execution = sfn.describe_execution(executionArn=arn)
+    except sfn.exceptions.ExecutionDoesNotExist:
         raise NotFound(f"no draw {draw_id}") from None
     output = json.loads(execution.get("output") or "{}")
     succeeded = execution["status"] == "SUCCEEDED"

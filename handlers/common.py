@@ -88,13 +88,9 @@ def dynamodb():
     return _once(boto3.resource, "dynamodb")
 
 
-def dynamodb_client():
-    """The DynamoDB client (typed attribute values, as TransactWriteItems takes them)."""
-    return _once(boto3.client, "dynamodb")
-
-
-def stepfunctions():
-    return _once(boto3.client, "stepfunctions")
+def client(service: str):
+    """The boto3 client of `service` (DynamoDB's takes typed attribute values, as TransactWriteItems does)."""
+    return _once(boto3.client, service)
 
 
 def table(env_name: str):

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from boto3.dynamodb.types import TypeSerializer
 
 from . import pool
-from .common import POOL_KEY, DrawConflict, dynamodb, dynamodb_client, setting
+from .common import POOL_KEY, DrawConflict, client, dynamodb, setting
 
 _serialize = TypeSerializer().serialize
 
@@ -70,7 +70,7 @@ def transaction(draw: dict, selection: dict, recorded_at: str, tables: dict, lot
 
 
 def handler(event, context):
-    client = dynamodb_client()
+    dynamodb_client = client("dynamodb")
     tables = {
         "employee": setting("EMPLOYEE_TABLE"),
         "winners": setting("WINNERS_TABLE"),
@@ -79,11 +79,11 @@ def handler(event, context):
     draw = event["draw"]
     recorded_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     try:
-        client.transact_write_items(
+        dynamodb_client.transact_write_items(
             TransactItems=transaction(draw, event["selection"], recorded_at, tables, setting("LOTTERY_NAME"))
         )
-    except client.exceptions.TransactionCanceledException as error:
-        recorded = client.get_item(
+    except dynamodb_client.exceptions.TransactionCanceledException as error:
+        recorded = dynamodb_client.get_item(
             TableName=tables["draws"], Key=_item({"draw_id": draw["id"]}), ConsistentRead=True
         ).get("Item")
         if recorded is None:

@@ -124,7 +124,7 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
     pool = {
         "pool_size": len(employees),
         "eligible": eligible,
-        "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "imported_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
     }
     draws_table.put_item(Item={**POOL_KEY, **pool})
     return pool

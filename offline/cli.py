@@ -59,7 +59,18 @@ def cmd_import(lottery, args) -> int:
     except (OSError, UnicodeDecodeError) as error:
         print(f"cannot read {args.file}: {error}", file=sys.stderr)
         return 2
-    pool = lottery.import_roster(text)
+    if args.upload:
+        before = lottery.pool()
+        lottery.upload_roster(text, Path(args.file).name)
+        if args.target == "aws":
+            print(f"Uploaded {args.file}: the bucket imports it now; a rejection is announced on the RosterRejections topic.")
+            return 0
+        pool = lottery.pool()
+        if pool == before:  # offline the import ran during the upload, and changed nothing
+            print(f"InvalidRoster: {lottery.rejections()[-1]}", file=sys.stderr)
+            return 2
+    else:
+        pool = lottery.import_roster(text)
     print(f"Imported {pool['pool_size']} employees; {pool['eligible']} can win.")
     return 0
 
@@ -162,6 +173,7 @@ def parser() -> argparse.ArgumentParser:
     draw.set_defaults(run=cmd_draw)
     imp = commands.add_parser("import", parents=[common], help="replace the employees with a roster (CSV or the seed's JSON)")
     imp.add_argument("file")
+    imp.add_argument("--upload", action="store_true", help="put it in the roster bucket and let the bucket's import run")
     imp.set_defaults(run=cmd_import)
     for name, run, text in (("winners", cmd_winners, "list the winners, newest first"), ("draws", cmd_draws, "list the draw records")):
         listing = commands.add_parser(name, parents=[common], help=text)

@@ -20,7 +20,7 @@ except ImportError as error:  # pragma: no cover - the wrong moto pin
 
 @dataclass
 class Fault:
-    service: str  # the botocore service id, as in the event name: dynamodb, sns, lambda
+    service: str  # botocore's service id, as in its event names: dynamodb, sns, lambda, eventbridge
     operation: str  # Query, TransactWriteItems, Publish, Invoke, ...
     code: str  # the error code AWS would send
     status: int = 500

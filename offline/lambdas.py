@@ -2,7 +2,9 @@
 
 moto would start a Docker container here. Instead the function's own zip is unpacked once,
 imported under a package name of its own (so it is the deployed code that runs, not the
-checkout's), and its handler is called with the function's environment variables.
+checkout's), and its handler is called with the function's environment variables. Every path
+arrives here: Step Functions tasks, direct invokes, S3 notifications and DynamoDB stream batches
+(whose failures delivery.py retries and dead-letters as AWS would).
 """
 
 import contextlib
@@ -20,6 +22,8 @@ import traceback
 import zipfile
 
 from handlers.common import plain
+
+from . import delivery
 
 try:
     from moto.awslambda.models import LambdaFunction
@@ -73,14 +77,18 @@ def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
         "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
         **{k: str(v) for k, v in function.environment_vars.items()},
     }
-    with _lock, _environment(env):
-        try:
-            handler = getattr(importlib.import_module(f"{_package_of(function.code_bytes)}.{module_name}"), attribute)
-            # plain(): Decimals as the Lambda runtime's marshaller writes them (1, not 1.0).
-            return json.dumps(plain(handler(payload, None))), False, ""
-        except Exception as error:  # noqa: BLE001 - every handler error is the function's answer
-            body = {"errorType": type(error).__name__, "errorMessage": str(error)}
-            return json.dumps(body), True, traceback.format_exc()
+
+    def invoke(payload):
+        with _lock, _environment(env):
+            try:
+                handler = getattr(importlib.import_module(f"{_package_of(function.code_bytes)}.{module_name}"), attribute)
+                # plain(): Decimals as the Lambda runtime's marshaller writes them (1, not 1.0).
+                return json.dumps(plain(handler(payload, None))), False, ""
+            except Exception as error:  # noqa: BLE001 - every handler error is the function's answer
+                body = {"errorType": type(error).__name__, "errorMessage": str(error)}
+                return json.dumps(body), True, traceback.format_exc()
+
+    return delivery.deliver(function, payload, invoke)
 
 
 def install() -> None:

@@ -25,7 +25,7 @@ class Lottery:
     poll_max_s = 0.5  # a draw on AWS takes about a second; do not hammer DescribeExecution
 
     def __init__(self, outputs: dict, region: str | None = None):
-        self.outputs = outputs
+        self.outputs, self.region = outputs, region
         self.dynamodb = boto3.resource("dynamodb", region_name=region)
         self.sfn = boto3.client("stepfunctions", region_name=region)
         self.sns = boto3.client("sns", region_name=region)
@@ -41,6 +41,20 @@ class Lottery:
         pool = write_roster(parse_roster(text), *(self.table(t) for t in TABLES))
         self.saved()
         return pool
+
+    def pool(self) -> dict:
+        """The Draws table's pool item: size, eligible count, when the roster was imported."""
+        return self.table("draws_table").get_item(Key={"draw_id": "#pool"}, ConsistentRead=True).get("Item", {})
+
+    def upload_roster(self, text: str, key: str = "roster.csv") -> None:
+        """Put a roster in the stack's roster bucket; the bucket's notification imports it."""
+        bucket = self.outputs.get("roster_bucket")
+        if not bucket:
+            raise NotifyError("this stack has no roster bucket (lottery:rosterUpload) or its outputs were not read (use --stack)")
+        if not key.endswith(".csv"):
+            key += ".csv"  # only .csv uploads trigger the import
+        boto3.client("s3", region_name=self.region).put_object(Bucket=bucket, Key=key, Body=text.encode())
+        self.saved()
 
     def draw(self, execution_input) -> dict:
         """Start a draw, wait for it and describe it as `lottery draw --json` does."""

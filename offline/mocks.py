@@ -1,7 +1,7 @@
 """Pulumi mocks that create every resource in moto and answer with moto's own ids and ARNs."""
 
 import io
-import json
+import uuid
 import zipfile
 
 import boto3
@@ -49,6 +49,9 @@ class MotoMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == "aws:index/getPartition:getPartition":
             return self.partition
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            identity = self.client("sts").get_caller_identity()
+            return {"accountId": identity["Account"], "arn": identity["Arn"], "userId": identity["UserId"], "id": identity["Account"]}
         raise NotImplementedError(f"the offline runtime does not answer {args.token}")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -68,6 +71,19 @@ class MotoMocks(pulumi.runtime.Mocks):
             "aws:apigatewayv2/route:Route": self._route,
             "aws:apigatewayv2/stage:Stage": self._stage,
             "aws:lambda/permission:Permission": self._permission,
+            "aws:s3/bucket:Bucket": self._bucket,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": self._public_access_block,
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": self._bucket_encryption,
+            "aws:s3/bucketVersioning:BucketVersioning": self._bucket_versioning,
+            "aws:s3/bucketNotification:BucketNotification": self._bucket_notification,
+            "aws:sqs/queue:Queue": self._queue,
+            "aws:sqs/queuePolicy:QueuePolicy": self._queue_policy,
+            "aws:cloudwatch/eventBus:EventBus": self._event_bus,
+            "aws:cloudwatch/eventRule:EventRule": self._event_rule,
+            "aws:cloudwatch/eventTarget:EventTarget": self._event_target,
+            "aws:cloudwatch/metricAlarm:MetricAlarm": self._metric_alarm,
+            "aws:lambda/eventSourceMapping:EventSourceMapping": self._event_source_mapping,
+            "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": self._event_invoke_config,
         }.get(args.typ)
         if create is None:
             raise NotImplementedError(f"the offline runtime cannot create {args.typ} ({args.name})")
@@ -84,12 +100,14 @@ class MotoMocks(pulumi.runtime.Mocks):
                 "KeySchema": [{"AttributeName": k["attributeName"], "KeyType": k["keyType"]} for k in g["keySchemas"]],
                 "Projection": {"ProjectionType": g["projectionType"]},
             } for g in i["globalSecondaryIndexes"]]
+        if i.get("streamEnabled"):
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": i["streamViewType"]}
         table = self.client("dynamodb").create_table(
             TableName=i["name"], AttributeDefinitions=attributes,
             KeySchema=[{"AttributeName": i["hashKey"], "KeyType": "HASH"}],
             BillingMode=i.get("billingMode", "PAY_PER_REQUEST"), **kwargs,
         )["TableDescription"]
-        return i["name"], {"arn": table["TableArn"]}
+        return i["name"], {"arn": table["TableArn"], "streamArn": table.get("LatestStreamArn")}
 
     def _topic(self, i):
         arn = self.client("sns").create_topic(Name=i["name"], Attributes={"DisplayName": i.get("displayName", "")})["TopicArn"]
@@ -157,9 +175,90 @@ class MotoMocks(pulumi.runtime.Mocks):
         return i["name"], {"invokeUrl": f"{endpoint}/"}
 
     def _permission(self, i):
-        statement = "apigateway-invoke"
+        statement = i["principal"].split(".")[0] + "-invoke"
+        extra = {"SourceAccount": i["sourceAccount"]} if i.get("sourceAccount") else {}
         self.client("lambda").add_permission(
             FunctionName=i["function"], StatementId=statement, Action=i["action"],
-            Principal=i["principal"], SourceArn=i["sourceArn"],
+            Principal=i["principal"], SourceArn=i["sourceArn"], **extra,
         )
         return statement, {"statementId": statement}
+
+    def _bucket(self, i):
+        name = i.get("bucket") or f"{i['bucketPrefix']}{uuid.uuid4().hex[:12]}"
+        location = {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
+        self.client("s3").create_bucket(Bucket=name, **location)
+        return name, {"bucket": name, "arn": f"arn:{self.partition['partition']}:s3:::{name}"}
+
+    def _public_access_block(self, i):
+        self.client("s3").put_public_access_block(Bucket=i["bucket"], PublicAccessBlockConfiguration={
+            "BlockPublicAcls": i["blockPublicAcls"], "IgnorePublicAcls": i["ignorePublicAcls"],
+            "BlockPublicPolicy": i["blockPublicPolicy"], "RestrictPublicBuckets": i["restrictPublicBuckets"]})
+        return i["bucket"], {}
+
+    def _bucket_encryption(self, i):
+        rules = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": r["applyServerSideEncryptionByDefault"]["sseAlgorithm"]}}
+                 for r in i["rules"]]
+        self.client("s3").put_bucket_encryption(Bucket=i["bucket"], ServerSideEncryptionConfiguration={"Rules": rules})
+        return i["bucket"], {}
+
+    def _bucket_versioning(self, i):
+        self.client("s3").put_bucket_versioning(
+            Bucket=i["bucket"], VersioningConfiguration={"Status": i["versioningConfiguration"]["status"]})
+        return i["bucket"], {}
+
+    def _bucket_notification(self, i):
+        configurations = [{
+            "LambdaFunctionArn": f["lambdaFunctionArn"], "Events": f["events"],
+            **({"Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": f["filterSuffix"]}]}}} if f.get("filterSuffix") else {}),
+        } for f in i.get("lambdaFunctions", [])]
+        self.client("s3").put_bucket_notification_configuration(
+            Bucket=i["bucket"], NotificationConfiguration={"LambdaFunctionConfigurations": configurations})
+        return i["bucket"], {}
+
+    def _queue(self, i):
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=i["name"])["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, {"arn": arn, "url": url}
+
+    def _queue_policy(self, i):
+        self.client("sqs").set_queue_attributes(QueueUrl=i["queueUrl"], Attributes={"Policy": i["policy"]})
+        return i["queueUrl"], {}
+
+    def _event_bus(self, i):
+        arn = self.client("events").create_event_bus(Name=i["name"])["EventBusArn"]
+        return i["name"], {"arn": arn}
+
+    def _event_rule(self, i):
+        arn = self.client("events").put_rule(
+            Name=i["name"], EventBusName=i.get("eventBusName", "default"), EventPattern=i["eventPattern"])["RuleArn"]
+        return i["name"], {"arn": arn}
+
+    def _event_target(self, i):
+        target_id = i.get("targetId") or "target-1"
+        self.client("events").put_targets(Rule=i["rule"], EventBusName=i.get("eventBusName", "default"),
+                                          Targets=[{"Id": target_id, "Arn": i["arn"]}])
+        return f"{i['rule']}-{target_id}", {"targetId": target_id}
+
+    def _metric_alarm(self, i):
+        self.client("cloudwatch").put_metric_alarm(
+            AlarmName=i["name"], Namespace=i["namespace"], MetricName=i["metricName"],
+            Dimensions=[{"Name": k, "Value": v} for k, v in i["dimensions"].items()], Statistic=i["statistic"],
+            Period=int(i["period"]), EvaluationPeriods=int(i["evaluationPeriods"]), Threshold=float(i["threshold"]),
+            ComparisonOperator=i["comparisonOperator"], TreatMissingData=i.get("treatMissingData", "missing"))
+        return i["name"], {"arn": f"arn:{self.partition['partition']}:cloudwatch:{self.region}:000000000000:alarm:{i['name']}"}
+
+    def _event_source_mapping(self, i):
+        mapping = self.client("lambda").create_event_source_mapping(
+            EventSourceArn=i["eventSourceArn"], FunctionName=i["functionName"], StartingPosition=i["startingPosition"],
+            BatchSize=int(i.get("batchSize", 100)), MaximumRetryAttempts=int(i.get("maximumRetryAttempts", -1)),
+            BisectBatchOnFunctionError=i.get("bisectBatchOnFunctionError", False),
+            DestinationConfig={"OnFailure": {"Destination": i["destinationConfig"]["onFailure"]["destinationArn"]}},
+        )
+        return mapping["UUID"], {"uuid": mapping["UUID"]}
+
+    def _event_invoke_config(self, i):
+        self.client("lambda").put_function_event_invoke_config(
+            FunctionName=i["functionName"], MaximumRetryAttempts=int(i["maximumRetryAttempts"]),
+            DestinationConfig={"OnFailure": {"Destination": i["destinationConfig"]["onFailure"]["destination"]}})
+        return i["functionName"], {}

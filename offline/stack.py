@@ -51,6 +51,14 @@ class OfflineStack(Lottery):
         if self.state_path:
             state.save(self.state_path, self.dynamodb, self.outputs)
 
+    def _sent(self, topic_arn: str) -> list[str]:
+        return [n[1] for n in sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics[topic_arn].sent_notifications]
+
     def announcements(self) -> list[str]:
-        topic = sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics[self.outputs["notification_topic_arn"]]
-        return [n[1] for n in topic.sent_notifications]
+        """Every message published on the Notification topic, oldest first."""
+        return self._sent(self.outputs["notification_topic_arn"])
+
+    def rejections(self) -> list[str]:
+        """Every roster rejection notice, oldest first."""
+        topics = sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics
+        return self._sent(next(arn for arn in topics if arn.endswith("-RosterRejections")))

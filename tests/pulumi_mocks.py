@@ -12,6 +12,9 @@ ARNS = {  # type token: (service, resource part of the ARN)
     "aws:iam/role:Role": ("iam", "role/{name}"),
     "aws:lambda/function:Function": ("lambda", "function:{name}"),
     "aws:sfn/stateMachine:StateMachine": ("states", "stateMachine:{name}"),
+    "aws:sqs/queue:Queue": ("sqs", "{name}"),
+    "aws:cloudwatch/eventBus:EventBus": ("events", "event-bus/{name}"),
+    "aws:cloudwatch/eventRule:EventRule": ("events", "rule/{eventBusName}/{name}"),
 }
 
 
@@ -21,6 +24,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
 
     def call(self, args):
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:{self.partition['partition']}:iam::{ACCOUNT}:user/test",
+                    "id": ACCOUNT, "userId": "AIDTEST"}
         assert args.token == "aws:index/getPartition:getPartition", args.token
         return self.partition
 
@@ -32,6 +38,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             service, resource = ARNS[args.typ]
             region = "" if service == "iam" else self.region
             state["arn"] = f"arn:{self.partition['partition']}:{service}:{region}:{ACCOUNT}:{resource.format(**args.inputs)}"
+        elif args.typ == "aws:s3/bucket:Bucket":
+            physical_id = f"{args.inputs['bucketPrefix']}0001"
+            state.update(bucket=physical_id, arn=f"arn:{self.partition['partition']}:s3:::{physical_id}")
         elif args.typ == "aws:apigatewayv2/api:Api":
             physical_id = "a1b2c3"
             state["executionArn"] = f"arn:{self.partition['partition']}:execute-api:{self.region}:{ACCOUNT}:{physical_id}"
@@ -40,6 +49,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["invokeUrl"] = f"https://{args.inputs['apiId']}.execute-api.{self.region}.{self.partition['dnsSuffix']}/"
         elif args.typ == "aws:apigatewayv2/integration:Integration":
             physical_id = "int123"
+        if args.typ == "aws:sqs/queue:Queue":
+            state["url"] = f"https://sqs.{self.region}.{self.partition['dnsSuffix']}/{ACCOUNT}/{args.inputs['name']}"
+        if args.typ == "aws:dynamodb/table:Table" and args.inputs.get("streamEnabled"):
+            state["streamArn"] = f"{state['arn']}/stream/2026-11-23T00:00:00.000"
         return physical_id, state
 
     def of_type(self, token: str) -> list:

@@ -54,19 +54,33 @@ def test_inventory(deployed):
     assert counts == {
         "lottery:index:LotteryWorkflow": 1,
         "aws:dynamodb/table:Table": 3,
-        "aws:sns/topic:Topic": 1,
-        "aws:cloudwatch/logGroup:LogGroup": 7,  # five functions, the state machine, the API's access log
-        "aws:iam/role:Role": 6,
-        "aws:iam/rolePolicy:RolePolicy": 6,
-        "aws:lambda/function:Function": 5,
+        "aws:sns/topic:Topic": 2,  # announcements, roster rejections
+        "aws:cloudwatch/logGroup:LogGroup": 9,  # seven functions, the state machine, the API's access log
+        "aws:iam/role:Role": 8,
+        "aws:iam/rolePolicy:RolePolicy": 8,
+        "aws:lambda/function:Function": 7,
         "aws:sfn/stateMachine:StateMachine": 1,
         "aws:apigatewayv2/api:Api": 1,
         "aws:apigatewayv2/integration:Integration": 1,
         "aws:apigatewayv2/route:Route": 3,
         "aws:apigatewayv2/stage:Stage": 1,
-        "aws:lambda/permission:Permission": 1,
+        "aws:lambda/permission:Permission": 2,  # API Gateway and S3 may invoke
+        "aws:s3/bucket:Bucket": 1,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+        "aws:s3/bucketVersioning:BucketVersioning": 1,
+        "aws:s3/bucketNotification:BucketNotification": 1,
+        "aws:sqs/queue:Queue": 2,  # dead letters, the example consumer
+        "aws:sqs/queuePolicy:QueuePolicy": 1,
+        "aws:cloudwatch/eventBus:EventBus": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1,
+        "aws:cloudwatch/eventTarget:EventTarget": 1,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
+        "aws:lambda/eventSourceMapping:EventSourceMapping": 1,
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
     }
     names = [r.inputs["name"] for r in mocks.resources if "name" in r.inputs and r.typ != "aws:apigatewayv2/stage:Stage"]
+    names.append(mocks.of_type("aws:s3/bucket:Bucket")[0].inputs["bucketPrefix"])
     assert all(n.startswith(f"lottery-{stack}-") or f"/lottery-{stack}-" in n for n in names)
 
 
@@ -78,7 +92,7 @@ def test_every_arn_is_in_the_stack_partition(deployed):
     arns += list(arn_strings(json.loads(mocks.of_type("aws:sfn/stateMachine:StateMachine")[0].inputs["definition"])))
     assert len(arns) > 25
     assert all(a.startswith(f"arn:{partition}:") for a in arns), [a for a in arns if not a.startswith(f"arn:{partition}:")]
-    assert all(region in a or ":iam::" in a or ":states:::" in a for a in arns)
+    assert all(region in a or ":iam::" in a or ":states:::" in a or ":s3:::" in a for a in arns)
     assert not [a for a in arns if a.count("*") and not a.endswith(("*", ":*"))]
 
 
@@ -143,7 +157,7 @@ def test_api_routes_are_iam_authorised_and_reach_the_api_function(deployed):
     (integration,) = mocks.of_type("aws:apigatewayv2/integration:Integration")
     assert integration.inputs["integrationUri"] == f"arn:{p}:lambda:{region}:123456789012:function:lottery-{stack}-Api"
     assert (integration.inputs["integrationType"], integration.inputs["payloadFormatVersion"]) == ("AWS_PROXY", "2.0")
-    (permission,) = mocks.of_type("aws:lambda/permission:Permission")
+    (permission,) = [x for x in mocks.of_type("aws:lambda/permission:Permission") if x.inputs["principal"] != "s3.amazonaws.com"]
     assert permission.inputs["sourceArn"] == f"arn:{p}:execute-api:{region}:123456789012:a1b2c3/*/*"
     assert permission.inputs["principal"] == "apigateway.amazonaws.com"
     (stage,) = mocks.of_type("aws:apigatewayv2/stage:Stage")
@@ -182,12 +196,119 @@ def test_api_switches(args, routes):
     found = mocks.of_type("aws:apigatewayv2/route:Route")
     assert len(found) == routes
     assert all(r.inputs["authorizationType"] == "NONE" for r in found)
-    assert bool(mocks.of_type("aws:lambda/permission:Permission")) == bool(routes)
+    assert any(x.inputs["principal"] == "apigateway.amazonaws.com" for x in mocks.of_type("aws:lambda/permission:Permission")) == bool(routes)
+
+
+def test_roster_upload_resources(deployed):
+    stack, mocks, exports = deployed
+    region, p = STACKS[stack]
+    bucket = mocks.of_type("aws:s3/bucket:Bucket")[0]
+    assert bucket.inputs["bucketPrefix"] == f"lottery-{stack}-roster-" and exports["roster_bucket"].startswith("lottery-")
+    block = mocks.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0].inputs
+    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    encryption = mocks.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]
+    assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    assert mocks.of_type("aws:s3/bucketVersioning:BucketVersioning")[0].inputs["versioningConfiguration"] == {"status": "Enabled"}
+    (notification,) = mocks.of_type("aws:s3/bucketNotification:BucketNotification")[0].inputs["lambdaFunctions"]
+    assert notification == {"lambdaFunctionArn": f"arn:{p}:lambda:{region}:123456789012:function:lottery-{stack}-ImportRoster",
+                            "events": ["s3:ObjectCreated:*"], "filterSuffix": ".csv"}
+    s3_permission = [x for x in mocks.of_type("aws:lambda/permission:Permission") if x.inputs["principal"] == "s3.amazonaws.com"][0]
+    assert (s3_permission.inputs["sourceArn"], s3_permission.inputs["sourceAccount"]) == (
+        f"arn:{p}:s3:::{exports['roster_bucket']}", "123456789012")
+
+
+def test_winner_events_resources(deployed):
+    stack, mocks, exports = deployed
+    region, p = STACKS[stack]
+    winners = mocks.one("aws:dynamodb/table:Table", "-Winners").inputs
+    assert (winners["streamEnabled"], winners["streamViewType"]) == (True, "NEW_IMAGE")
+    dlq = f"arn:{p}:sqs:{region}:123456789012:lottery-{stack}-DeadLetters"
+    (mapping,) = mocks.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
+    assert mapping.inputs["eventSourceArn"].startswith(f"arn:{p}:dynamodb:{region}:123456789012:table/lottery-{stack}-Winners/stream/")
+    assert mapping.inputs["functionName"].endswith(f":function:lottery-{stack}-PublishWinnerEvents")
+    assert mapping.inputs["destinationConfig"] == {"onFailure": {"destinationArn": dlq}}
+    assert (mapping.inputs["maximumRetryAttempts"], mapping.inputs["bisectBatchOnFunctionError"]) == (3, True)
+    for config in mocks.of_type("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"):
+        assert config.inputs["destinationConfig"] == {"onFailure": {"destination": dlq}}
+    rule = mocks.of_type("aws:cloudwatch/eventRule:EventRule")[0].inputs
+    assert json.loads(rule["eventPattern"]) == {"source": ["lottery"], "detail-type": ["WinnerDrawn"]}
+    assert rule["eventBusName"] == exports["event_bus_name"] == f"lottery-{stack}-Events"
+    target = mocks.of_type("aws:cloudwatch/eventTarget:EventTarget")[0].inputs
+    assert target["arn"] == f"arn:{p}:sqs:{region}:123456789012:lottery-{stack}-WinnerEvents"
+    queue_policy = json.loads(mocks.of_type("aws:sqs/queuePolicy:QueuePolicy")[0].inputs["policy"])["Statement"][0]
+    assert queue_policy["Principal"] == {"Service": "events.amazonaws.com"}
+    assert queue_policy["Condition"] == {"ArnEquals": {"aws:SourceArn": f"arn:{p}:events:{region}:123456789012:rule/lottery-{stack}-Events/lottery-{stack}-WinnerDrawn"}}
+    alarm = mocks.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")[0].inputs
+    assert (alarm["metricName"], alarm["dimensions"], alarm["threshold"]) == (
+        "ApproximateNumberOfMessagesVisible", {"QueueName": f"lottery-{stack}-DeadLetters"}, 0)
+
+
+def test_exact_import_and_events_policies(deployed):
+    stack, mocks, exports = deployed
+    region, p = STACKS[stack]
+    table = f"arn:{p}:dynamodb:{region}:123456789012:table/lottery-{stack}"
+    dlq = f"arn:{p}:sqs:{region}:123456789012:lottery-{stack}-DeadLetters"
+    logs = f"arn:{p}:logs:{region}:123456789012:log-group:/aws/lambda/lottery-{stack}"
+    assert statements(policy_of(mocks, "-ImportRoster")) == {
+        "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"], [f"{logs}-ImportRoster:log-stream:*"]),
+        "ReadUploadedRosters": (["s3:GetObject", "s3:GetObjectVersion"], [f"arn:{p}:s3:::{exports['roster_bucket']}/*"]),
+        "ReadRosterAndWinners": (["dynamodb:Scan"], [f"{table}-Employee", f"{table}-Winners"]),
+        "ReplaceRoster": (["dynamodb:BatchWriteItem"], [f"{table}-Employee"]),
+        "OpenPool": (["dynamodb:PutItem"], [f"{table}-Draws"]),
+        "RejectRosters": (["sns:Publish"], [f"arn:{p}:sns:{region}:123456789012:lottery-{stack}-RosterRejections"]),
+        "SendFailures": (["sqs:SendMessage"], [dlq]),
+    }
+    assert statements(policy_of(mocks, "-PublishWinnerEvents")) == {
+        "ReadWinnersStream": (["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                              [f"{table}-Winners/stream/*"]),
+        "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"], [f"{logs}-PublishWinnerEvents:log-stream:*"]),
+        "FindWinnersStream": (["dynamodb:ListStreams"], ["*"]),
+        "PublishWinnerEvents": (["events:PutEvents"], [f"arn:{p}:events:{region}:123456789012:event-bus/lottery-{stack}-Events"]),
+        "SendFailures": (["sqs:SendMessage"], [dlq]),
+    }
 
 
 def test_log_retention_from_config(deployed):
     _, mocks, _ = deployed
     assert {g.inputs["retentionInDays"] for g in mocks.of_type("aws:cloudwatch/logGroup:LogGroup")} == {14}
+
+
+@pytest.mark.parametrize("args, absent", [
+    ({"roster_upload": False}, ["aws:s3/bucket:Bucket", "aws:s3/bucketNotification:BucketNotification"]),
+    ({"winner_events": False}, ["aws:cloudwatch/eventBus:EventBus", "aws:lambda/eventSourceMapping:EventSourceMapping"]),
+    ({"roster_upload": False, "winner_events": False}, ["aws:sqs/queue:Queue", "aws:cloudwatch/metricAlarm:MetricAlarm"]),
+])
+def test_feature_switches(args, absent):
+    import pulumi
+    from components import LotteryWorkflow
+
+    mocks = RecordingMocks("us-east-1")
+    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
+
+    @pulumi.runtime.test
+    def build():
+        return LotteryWorkflow("x", args).state_machine_arn
+
+    build()
+    assert all(not mocks.of_type(t) for t in absent)
+    winners = mocks.one("aws:dynamodb/table:Table", "-Winners").inputs
+    assert bool(winners.get("streamEnabled")) == args.get("winner_events", True)
+
+
+def test_announcements_can_also_go_to_a_queue():
+    import pulumi
+    from components import LotteryWorkflow
+
+    mocks = RecordingMocks("us-east-1")
+    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
+
+    @pulumi.runtime.test
+    def build():
+        return LotteryWorkflow("x", {"announcement_queue": True}).announcement_queue_url
+
+    build()
+    (subscription,) = [x for x in mocks.of_type("aws:sns/topicSubscription:TopicSubscription") if x.inputs["protocol"] == "sqs"]
+    assert subscription.inputs["endpoint"].endswith(":x-s-Announcements") and subscription.inputs["rawMessageDelivery"] is True
 
 
 def test_exact_function_policies(deployed):

@@ -18,13 +18,15 @@ def test_provider_schema_has_the_args_and_outputs():
     assert set(resource["inputProperties"]) == {
         "namePrefix", "maxWinners", "maxAttempts", "notificationEmails", "logRetentionDays", "protectWinners",
         "stateMachineLogging", "tracing", "stateMachineType", "lambdaRuntime", "tags",
-        "api", "apiAuthorization", "apiThrottleRate", "apiThrottleBurst"}
+        "api", "apiAuthorization", "apiThrottleRate", "apiThrottleBurst",
+        "rosterUpload", "rosterAdminEmails", "winnerEvents", "announcementQueue"}
     assert resource["requiredInputs"] == []
     assert resource["inputProperties"]["maxWinners"]["type"] == "integer"
     assert "1 to 32" in resource["inputProperties"]["maxWinners"]["description"]
     assert set(resource["properties"]) == {
         "stateMachineArn", "stateMachineName", "employeeTableName", "winnersTableName", "drawsTableName",
-        "notificationTopicArn", "functionNames", "apiUrl", "apiId"}
+        "notificationTopicArn", "functionNames", "apiUrl", "apiId", "rosterBucket", "eventBusName",
+        "winnerEventsQueueUrl", "deadLetterQueueUrl", "announcementQueueUrl"}
     assert resource["properties"]["functionNames"]["additionalProperties"]["type"] == "string"
 
 
