@@ -13,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .common import POOL_KEY, LotteryError
 
 # Longer than Select, Validate and Record normally take together (about a second), well inside the
-# time waiting draws keep retrying (about a minute). A draw slower than this loses the pool and
+# time waiting draws keep retrying (a few minutes). A draw slower than this loses the pool and
 # selects again: never a wrong result, only a slower one.
 LEASE_SECONDS = 20
 

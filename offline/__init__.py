@@ -1,2 +1,6 @@
 """The offline twin of a lottery stack: the real stack program under Pulumi mocks, deployed into
 moto in-process, its state machine run by moto and its functions run from the deployed zip."""
+
+from .startup import skip_batch_backend
+
+skip_batch_backend()
