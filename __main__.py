@@ -35,16 +35,20 @@ for key, arg in (("notificationEmails", "notification_emails"), ("rosterAdminEma
 
 lottery = LotteryWorkflow("lottery", args)
 
-pulumi.export("state_machine_arn", lottery.state_machine_arn)
-pulumi.export("employee_table", lottery.employee_table_name)
-pulumi.export("winners_table", lottery.winners_table_name)
-pulumi.export("draws_table", lottery.draws_table_name)
-pulumi.export("notification_topic_arn", lottery.notification_topic_arn)
-pulumi.export("function_names", lottery.function_names)
-pulumi.export("api_url", lottery.api_url)
-pulumi.export("api_id", lottery.api_id)
-pulumi.export("roster_bucket", lottery.roster_bucket)
-pulumi.export("event_bus_name", lottery.event_bus_name)
-pulumi.export("winner_events_queue_url", lottery.winner_events_queue_url)
-pulumi.export("dead_letter_queue_url", lottery.dead_letter_queue_url)
-pulumi.export("announcement_queue_url", lottery.announcement_queue_url)
+# Stack output name: component output. The offline runtime and `lottery --target aws` read these names.
+for output, attribute in {
+    "state_machine_arn": "state_machine_arn",
+    "employee_table": "employee_table_name",
+    "winners_table": "winners_table_name",
+    "draws_table": "draws_table_name",
+    "notification_topic_arn": "notification_topic_arn",
+    "function_names": "function_names",
+    "api_url": "api_url",
+    "api_id": "api_id",
+    "roster_bucket": "roster_bucket",
+    "event_bus_name": "event_bus_name",
+    "winner_events_queue_url": "winner_events_queue_url",
+    "dead_letter_queue_url": "dead_letter_queue_url",
+    "announcement_queue_url": "announcement_queue_url",
+}.items():
+    pulumi.export(output, getattr(lottery, attribute))

@@ -98,6 +98,17 @@ def table(env_name: str):
     return dynamodb().Table(setting(env_name))
 
 
+def scan_all(table, **kwargs) -> list[dict]:
+    """Every item of a table scan, page after page."""
+    items = []
+    while True:
+        page = table.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def plain(value):
     """DynamoDB's Decimals as the ints and floats JSON expects, the way the Lambda runtime's
     marshaller writes them (1, not 1.0)."""

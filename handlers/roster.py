@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from .common import POOL_KEY, InvalidRoster
+from .common import POOL_KEY, InvalidRoster, scan_all
 
 FIELDS = ("employee_id", "employee_name", "employee_entry_date", "lottery_serial")
 _MAX_REPORTED = 5
@@ -104,12 +104,8 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
     The pool is closed first, so a crash part-way leaves draws failing with
     NotEnoughEligibleEmployees, never drawing from a half-written table; importing again mends it.
     """
-    won = {
-        item["employee_id"]
-        for page in _scan(winners_table, ProjectionExpression="employee_id")
-        for item in page
-    }
-    current = {item["employee_id"] for page in _scan(employee_table, ProjectionExpression="employee_id") for item in page}
+    won = {item["employee_id"] for item in scan_all(winners_table, ProjectionExpression="employee_id")}
+    current = {item["employee_id"] for item in scan_all(employee_table, ProjectionExpression="employee_id")}
     draws_table.put_item(Item={**POOL_KEY, "eligible": 0, "pool_size": 0})
     eligible = 0
     with employee_table.batch_writer() as batch:  # resends unprocessed items itself
@@ -129,11 +125,3 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
     draws_table.put_item(Item={**POOL_KEY, **pool})
     return pool
 
-
-def _scan(table, **kwargs):
-    while True:
-        page = table.scan(**kwargs)
-        yield page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.common import InvalidRoster, plain
+from handlers.common import InvalidRoster, plain, scan_all
 
 from . import graph, state
 from .aws import TargetError, connect
@@ -77,7 +77,7 @@ def cmd_import(lottery, args) -> int:
 
 def _listing(lottery, export: str, as_json: bool, columns: tuple[str, ...], sort_key: str) -> int:
     items = plain(sorted(
-        (i for i in lottery.table(export).scan()["Items"] if not i[columns[0]].startswith("#")),
+        (i for i in scan_all(lottery.table(export)) if not i[columns[0]].startswith("#")),
         key=lambda i: i.get(sort_key, ""), reverse=True,
     ))
     if as_json:

@@ -6,7 +6,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from handlers.common import plain
+from handlers.common import plain, scan_all
 
 from .lottery import TABLES
 
@@ -16,23 +16,13 @@ class StateError(Exception):
     """The state directory cannot be read or written."""
 
 
-def _scan(table) -> list[dict]:
-    items, kwargs = [], {}
-    while True:
-        page = table.scan(**kwargs)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def state_file(state_dir: Path, stack: str) -> Path:
     return state_dir / f"{stack}.json"
 
 
 def save(path: Path, dynamodb, outputs: dict) -> None:
     """Write every table's items to `path`; a crash mid-write leaves the previous file whole."""
-    snapshot = {key: _scan(dynamodb.Table(outputs[key])) for key in TABLES}
+    snapshot = {key: scan_all(dynamodb.Table(outputs[key])) for key in TABLES}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".tmp-", delete=False) as out:
