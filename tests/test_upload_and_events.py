@@ -137,3 +137,13 @@ def test_events_eventbridge_refuses_fail_the_batch(monkeypatch):
     image = {k: {"S": "x"} for k in ("employee_id", "employee_name", "draw_id", "drawn_at", "lottery")}
     with pytest.raises(winner_events.WinnerEventsFailed, match="1 WinnerDrawn events refused: InternalFailure"):
         winner_events.handler({"Records": [{"eventName": "INSERT", "dynamodb": {"NewImage": image}}]}, None)
+
+
+def test_upload_then_draw_then_events(dev):
+    """The whole path: HR uploads, a draw picks from that roster, consumers hear of each winner."""
+    dev.upload_roster(ROSTER)
+    result = dev.draw({"input": 2})
+    assert result["status"] == "SUCCEEDED"
+    events = messages(dev, "winner_events_queue_url")
+    assert sorted(e["detail"]["employee_id"] for e in events) == sorted(w["employee_id"] for w in result["winners"])
+    assert {e["detail"]["employee_id"] for e in events} <= {"x1", "x2", "x3"}
