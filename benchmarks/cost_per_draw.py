@@ -32,7 +32,6 @@ REQUESTS = Counter()
 botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send.dynamodb", lambda event_name, **_: REQUESTS.update(["dynamodb"])))
 
 import boto3  # noqa: E402
-from boto3.dynamodb.conditions import Key  # noqa: E402,F401
 
 from components.definition import render  # noqa: E402
 from offline.mocks import partition_of  # noqa: E402

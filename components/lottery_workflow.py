@@ -101,7 +101,9 @@ class LotteryWorkflowArgs(TypedDict, total=False):
 
 class LotteryWorkflow(pulumi.ComponentResource):
     """Employee, Winners and Draws tables, the Notification topic, the four functions with a role
-    each, and the Lottery state machine that draws, records and then announces winners."""
+    each, and the Lottery state machine that draws, records and then announces winners; by default
+    also an HTTP API in front of it, a roster bucket whose uploads import themselves, and
+    WinnerDrawn events on an EventBridge bus, with a dead-letter queue for what fails."""
 
     state_machine_arn: pulumi.Output[str]
     """ARN of the Lottery state machine: start a draw with `{"input": N}`."""

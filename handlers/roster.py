@@ -7,7 +7,6 @@ employee_entry_date, optional lottery_serial; a header row is optional), or the 
 """
 
 import csv
-import io
 import json
 from datetime import datetime, timezone
 

@@ -1,6 +1,5 @@
 """Fixtures: moto tables shaped as the component makes them, and the handlers' environment."""
 
-import os
 import sys
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """Every bad input gets a named error, writes nothing and leaves earlier data intact."""
 
-import json
 
 import pytest
 

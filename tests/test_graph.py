@@ -1,6 +1,5 @@
 """`lottery graph`: the workflow from asl/, with one draw's path highlighted."""
 
-import json
 import shutil
 
 import pytest
