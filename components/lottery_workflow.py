@@ -134,174 +134,41 @@ class LotteryWorkflow(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LotteryWorkflowArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("lottery:index:LotteryWorkflow", name, {}, opts)
-        max_winners = args.get("max_winners", 10)
-        if not 1 <= max_winners <= WINNERS_LIMIT:
-            raise ValueError(f"max_winners must be from 1 to {WINNERS_LIMIT}, not {max_winners}")
+        _check(args)
+        self._name, self._args = name, args
+        self._prefix = pulumi.Output.from_input(args.get("name_prefix") or f"{name}-{pulumi.get_stack()}")
+        self._tags = args.get("tags")
+        self._retention = args.get("log_retention_days", 14)
+        self._tracing = args.get("tracing", False)
+        self._code = pulumi.AssetArchive({
+            f"handlers/{path.name}": pulumi.FileAsset(str(path)) for path in sorted(source_dir("handlers").glob("*.py"))
+        })
         winner_events = args.get("winner_events", True)
         roster_upload = args.get("roster_upload", True)
-        api_auth = args.get("api_authorization", "AWS_IAM")
-        if api_auth not in API_AUTHORIZATIONS:
-            raise ValueError(f"api_authorization must be AWS_IAM or NONE, not {api_auth}")
-        log_level = args.get("state_machine_logging", "ERROR")
-        if log_level not in ("OFF", "ERROR", "FATAL", "ALL"):
-            raise ValueError(f"state_machine_logging must be OFF, ERROR, FATAL or ALL, not {log_level}")
-        tracing = args.get("tracing", False)
-        retention = args.get("log_retention_days", 14)
-        tags = args.get("tags")
-        prefix = pulumi.Output.from_input(args.get("name_prefix") or f"{name}-{pulumi.get_stack()}")
-        child = pulumi.ResourceOptions(parent=self)
 
-        def physical(suffix: str) -> pulumi.Output[str]:
-            return prefix.apply(lambda p: f"{p}-{suffix}")
-
-        def table(suffix: str, key: str, extra_opts=None, **kwargs) -> aws.dynamodb.Table:
-            return aws.dynamodb.Table(
-                f"{name}-{suffix.lower()}",
-                name=physical(suffix),
-                billing_mode="PAY_PER_REQUEST",
-                hash_key=key,
-                point_in_time_recovery={"enabled": True},
-                server_side_encryption={"enabled": True},
-                tags=tags,
-                opts=pulumi.ResourceOptions.merge(child, extra_opts),
-                **kwargs,
-            )
-
-        employee = table(
-            "Employee", "employee_id",
-            attributes=[{"name": "employee_id", "type": "S"}, {"name": "lottery_serial", "type": "N"}],
-            global_secondary_indexes=[{
-                "name": SERIAL_INDEX,
-                "key_schemas": [{"attribute_name": "lottery_serial", "key_type": "HASH"}],
-                "projection_type": "ALL",
-            }],
-        )
-        protect = args.get("protect_winners", True)
-        winners = table(
-            "Winners", "employee_id",
-            pulumi.ResourceOptions(retain_on_delete=protect),
-            attributes=[{"name": a, "type": "S"} for a in ("employee_id", "lottery", "drawn_at")],
-            global_secondary_indexes=[{
-                "name": WINNERS_BY_TIME_INDEX,
-                "key_schemas": [{"attribute_name": "lottery", "key_type": "HASH"},
-                                {"attribute_name": "drawn_at", "key_type": "RANGE"}],
-                "projection_type": "ALL",
-            }],
-            deletion_protection_enabled=protect,
-            stream_enabled=winner_events,
-            stream_view_type="NEW_IMAGE" if winner_events else None,
-        )
-        draws = table("Draws", "draw_id", attributes=[{"name": "draw_id", "type": "S"}])
-
-        topic = aws.sns.Topic(f"{name}-notification", name=physical("Notification"), display_name="Lottery", tags=tags, opts=child)
-        for i, email in enumerate(args.get("notification_emails") or []):
-            aws.sns.TopicSubscription(f"{name}-email-{i}", topic=topic.arn, protocol="email", endpoint=email, opts=child)
-
-        table_arns = pulumi.Output.all(
+        employee, winners, draws = self._tables(stream=winner_events)
+        topic = aws.sns.Topic(f"{name}-notification", name=self._physical("Notification"), display_name="Lottery",
+                              tags=self._tags, opts=self._opts())
+        self._subscribe_emails(topic, "email", args.get("notification_emails"))
+        self._table_arns = pulumi.Output.all(
             employee_table=employee.arn,
             employee_index=employee.arn.apply(lambda a: f"{a}/index/{SERIAL_INDEX}"),
             winners_table=winners.arn,
             draws_table=draws.arn,
         )
-        settings = {
+        # What each function's environment may name (each takes only the keys it reads).
+        self._settings = {
             "EMPLOYEE_TABLE": employee.name,
             "EMPLOYEE_SERIAL_INDEX": SERIAL_INDEX,
             "WINNERS_TABLE": winners.name,
             "DRAWS_TABLE": draws.name,
-            "MAX_WINNERS": str(max_winners),
+            "MAX_WINNERS": str(args.get("max_winners", 10)),
             "MAX_ATTEMPTS": str(args.get("max_attempts", 3)),
-            "LOTTERY_NAME": prefix,
+            "LOTTERY_NAME": self._prefix,
             "WINNERS_BY_TIME_INDEX": WINNERS_BY_TIME_INDEX,
         }
-        handlers = source_dir("handlers")
-        code = pulumi.AssetArchive({
-            f"handlers/{path.name}": pulumi.FileAsset(str(path)) for path in sorted(handlers.glob("*.py"))
-        })
-
-        def function(fn: str, module: str, needs: tuple[str, ...], arns: pulumi.Output,
-                     timeout: int = 30, memory: int = 256) -> aws.lambda_.Function:
-            """Lottery-<fn>: its log group, its own role and policy, and the function."""
-            slug = f"{name}-{fn.lower()}"
-            function_name = physical(fn)
-            logs = aws.cloudwatch.LogGroup(
-                f"{slug}-logs", name=function_name.apply(lambda n: f"/aws/lambda/{n}"),
-                retention_in_days=retention, tags=tags, opts=child,
-            )
-            role = aws.iam.Role(
-                f"{slug}-role", name=function_name,
-                assume_role_policy=json.dumps(policies.assume_role(LAMBDA_SERVICE)), tags=tags, opts=child,
-            )
-            policy = aws.iam.RolePolicy(
-                f"{slug}-policy", role=role.id,
-                policy=pulumi.Output.all(logs.arn, arns).apply(
-                    lambda a: json.dumps(policies.function_policy(fn, a[0], a[1]))
-                ),
-                opts=child,
-            )
-            return aws.lambda_.Function(
-                slug,
-                name=function_name,
-                role=role.arn,
-                runtime=args.get("lambda_runtime", "python3.12"),
-                handler=f"handlers.{module}.handler",
-                code=code,
-                timeout=timeout,
-                memory_size=memory,
-                environment={"variables": {k: settings[k] for k in needs}},
-                logging_config={"log_format": "Text", "log_group": logs.name},
-                tracing_config={"mode": "Active" if tracing else "PassThrough"},
-                tags=tags,
-                # The role's policy must exist before the first invocation can log.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, logs]),
-            )
-
-        functions = {fn: function(fn, module, needs, table_arns) for fn, (module, needs) in FUNCTIONS.items()}
-
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
-        state_machine_name = physical("Lottery")
-        machine_role = aws.iam.Role(
-            f"{name}-state-machine-role", name=physical("StateMachine"),
-            assume_role_policy=json.dumps(policies.assume_role(STATES_SERVICE)), tags=tags, opts=child,
-        )
-        machine_policy = aws.iam.RolePolicy(
-            f"{name}-state-machine-policy", role=machine_role.id,
-            policy=pulumi.Output.all([f.arn for f in functions.values()], topic.arn, draws.arn).apply(
-                lambda a: json.dumps(policies.state_machine_policy(a[0], a[1], a[2], log_level != "OFF", tracing))
-            ),
-            opts=child,
-        )
-        logging_configuration = None
-        if log_level != "OFF":
-            machine_logs = aws.cloudwatch.LogGroup(
-                f"{name}-state-machine-logs",
-                # Step Functions documents the /aws/vendedlogs/ prefix to keep log resource policies small.
-                name=state_machine_name.apply(lambda n: f"/aws/vendedlogs/states/{n}"),
-                retention_in_days=retention, tags=tags, opts=child,
-            )
-            logging_configuration = {
-                "level": log_level,
-                "include_execution_data": True,
-                "log_destination": machine_logs.arn.apply(lambda a: f"{a}:*"),
-            }
-        definition = pulumi.Output.all(
-            partition, topic.arn, draws.name, *[f.arn for f in functions.values()]
-        ).apply(lambda a: render({
-            "Partition": a[0],
-            "NotificationTopicArn": a[1],
-            "DrawsTable": a[2],
-            **{f"{fn}Arn": arn for fn, arn in zip(FUNCTIONS, a[3:])},
-        }))
-        machine = aws.sfn.StateMachine(
-            f"{name}-state-machine",
-            name=state_machine_name,
-            role_arn=machine_role.arn,
-            definition=definition,
-            type=args.get("state_machine_type", "STANDARD"),
-            logging_configuration=logging_configuration,
-            tracing_configuration={"enabled": tracing},
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[machine_policy]),
-        )
+        functions = {fn: self._function(fn, module, needs, self._table_arns) for fn, (module, needs) in FUNCTIONS.items()}
+        machine = self._state_machine(functions, topic, draws)
 
         self.state_machine_arn = machine.arn
         self.state_machine_name = machine.name
@@ -310,131 +177,20 @@ class LotteryWorkflow(pulumi.ComponentResource):
         self.draws_table_name = draws.name
         self.notification_topic_arn = topic.arn
         self.function_names = pulumi.Output.all(**{fn: f.name for fn, f in functions.items()})
-        self.api_url = self.api_id = pulumi.Output.from_input("")
-        self.roster_bucket = self.event_bus_name = self.winner_events_queue_url = pulumi.Output.from_input("")
-        self.dead_letter_queue_url = self.announcement_queue_url = pulumi.Output.from_input("")
-        dead_letters = None
-        if roster_upload or winner_events:
-            dead_letters = aws.sqs.Queue(
-                f"{name}-dead-letters", name=physical("DeadLetters"),
-                message_retention_seconds=14 * 24 * 3600, sqs_managed_sse_enabled=True, tags=tags, opts=child,
-            )
+        none = pulumi.Output.from_input("")
+        self.api_url = self.api_id = self.roster_bucket = self.event_bus_name = none
+        self.winner_events_queue_url = self.dead_letter_queue_url = self.announcement_queue_url = none
+        dead_letters = self._dead_letters() if roster_upload or winner_events else None
+        if dead_letters:
             self.dead_letter_queue_url = dead_letters.url
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-dead-letters-alarm", name=physical("DeadLetters-not-empty"),
-                alarm_description="A roster import or a WinnerDrawn delivery failed: its record is in the dead-letter queue",
-                namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
-                dimensions={"QueueName": dead_letters.name}, statistic="Maximum", period=60, evaluation_periods=1,
-                threshold=0, comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
-                tags=tags, opts=child,
-            )
-
-        def on_failure(fn: str, handler: aws.lambda_.Function) -> None:
-            """Asynchronous invocations that keep failing go to the dead-letter queue."""
-            aws.lambda_.FunctionEventInvokeConfig(
-                f"{name}-{fn.lower()}-on-failure", function_name=handler.name, maximum_retry_attempts=2,
-                destination_config={"on_failure": {"destination": dead_letters.arn}}, opts=child,
-            )
-
         if roster_upload:
-            rejections = aws.sns.Topic(
-                f"{name}-roster-rejections", name=physical("RosterRejections"), display_name="Lottery roster",
-                tags=tags, opts=child,
-            )
-            for i, email in enumerate(args.get("roster_admin_emails") or []):
-                aws.sns.TopicSubscription(f"{name}-roster-admin-{i}", topic=rejections.arn, protocol="email", endpoint=email, opts=child)
-            bucket = aws.s3.Bucket(
-                f"{name}-roster", bucket_prefix=prefix.apply(lambda p: f"{p.lower()}-roster-"),
-                force_destroy=False, tags=tags, opts=child,
-            )
-            aws.s3.BucketPublicAccessBlock(
-                f"{name}-roster-private", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-                ignore_public_acls=True, restrict_public_buckets=True, opts=child,
-            )
-            aws.s3.BucketServerSideEncryptionConfiguration(
-                f"{name}-roster-encryption", bucket=bucket.id,
-                rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=child,
-            )
-            aws.s3.BucketVersioning(
-                f"{name}-roster-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child,
-            )
-            settings["REJECTIONS_TOPIC_ARN"] = rejections.arn
-            importer = function("ImportRoster", *IMPORT_FUNCTION, pulumi.Output.all(
-                **{k: table_arns.apply(lambda t, k=k: t[k]) for k in ("employee_table", "winners_table", "draws_table")},
-                roster_bucket=bucket.arn, rejections_topic=rejections.arn, dead_letters=dead_letters.arn,
-            ), timeout=300, memory=512)
-            on_failure("ImportRoster", importer)
-            account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-            allow_s3 = aws.lambda_.Permission(
-                f"{name}-roster-permission", action="lambda:InvokeFunction", function=importer.name,
-                principal="s3.amazonaws.com", source_arn=bucket.arn, source_account=account, opts=child,
-            )
-            aws.s3.BucketNotification(
-                f"{name}-roster-notification", bucket=bucket.id,
-                lambda_functions=[{"lambda_function_arn": importer.arn, "events": ["s3:ObjectCreated:*"],
-                                   "filter_suffix": ROSTER_SUFFIX}],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[allow_s3]),
-            )
-            self.roster_bucket = bucket.bucket
-
+            self.roster_bucket = self._roster_upload(dead_letters)
         if winner_events:
-            bus = aws.cloudwatch.EventBus(f"{name}-events", name=physical("Events"), tags=tags, opts=child)
-            settings["EVENT_BUS_NAME"] = bus.name
-            publisher = function("PublishWinnerEvents", *EVENTS_FUNCTION, pulumi.Output.all(
-                winners_table=winners.arn, event_bus=bus.arn, dead_letters=dead_letters.arn,
-            ))
-            on_failure("PublishWinnerEvents", publisher)
-            aws.lambda_.EventSourceMapping(
-                f"{name}-winners-stream", event_source_arn=winners.stream_arn, function_name=publisher.arn,
-                starting_position="LATEST", batch_size=10, maximum_retry_attempts=3,
-                bisect_batch_on_function_error=True,
-                destination_config={"on_failure": {"destination_arn": dead_letters.arn}}, opts=child,
-            )
-            consumer = aws.sqs.Queue(
-                f"{name}-winner-events-queue", name=physical("WinnerEvents"), sqs_managed_sse_enabled=True,
-                tags=tags, opts=child,
-            )
-            rule = aws.cloudwatch.EventRule(
-                f"{name}-winner-drawn", name=physical("WinnerDrawn"), event_bus_name=bus.name,
-                description="Every WinnerDrawn event, to the example consumer queue",
-                event_pattern=json.dumps({"source": ["lottery"], "detail-type": ["WinnerDrawn"]}), tags=tags, opts=child,
-            )
-            aws.cloudwatch.EventTarget(
-                f"{name}-winner-drawn-to-queue", rule=rule.name, event_bus_name=bus.name, arn=consumer.arn,
-                opts=child,
-            )
-            aws.sqs.QueuePolicy(
-                f"{name}-winner-events-queue-policy", queue_url=consumer.url,
-                policy=pulumi.Output.all(consumer.arn, rule.arn).apply(
-                    lambda a: json.dumps(policies.queue_policy(a[0], "events.amazonaws.com", a[1]))),
-                opts=child,
-            )
-            self.event_bus_name, self.winner_events_queue_url = bus.name, consumer.url
-
+            self.event_bus_name, self.winner_events_queue_url = self._winner_events(winners, dead_letters)
         if args.get("announcement_queue", False):
-            announcements = aws.sqs.Queue(
-                f"{name}-announcements-queue", name=physical("Announcements"), sqs_managed_sse_enabled=True,
-                tags=tags, opts=child,
-            )
-            aws.sqs.QueuePolicy(
-                f"{name}-announcements-queue-policy", queue_url=announcements.url,
-                policy=pulumi.Output.all(announcements.arn, topic.arn).apply(
-                    lambda a: json.dumps(policies.queue_policy(a[0], "sns.amazonaws.com", a[1]))),
-                opts=child,
-            )
-            aws.sns.TopicSubscription(
-                f"{name}-announcements-to-queue", topic=topic.arn, protocol="sqs", endpoint=announcements.arn,
-                raw_message_delivery=True, opts=child,
-            )
-            self.announcement_queue_url = announcements.url
+            self.announcement_queue_url = self._announcement_queue(topic)
         if args.get("api", True):
-            settings["STATE_MACHINE_ARN"] = machine.arn
-            api_arns = pulumi.Output.all(
-                state_machine=machine.arn,
-                winners_by_time_index=winners.arn.apply(lambda a: f"{a}/index/{WINNERS_BY_TIME_INDEX}"),
-            )
-            self.api_url, self.api_id = self._api(
-                name, physical, function("Api", *API_FUNCTION, api_arns), api_auth, args, retention, tags)
+            self.api_url, self.api_id = self._api(machine, winners)
         self.register_outputs({
             "state_machine_arn": self.state_machine_arn,
             "state_machine_name": self.state_machine_name,
@@ -452,26 +208,280 @@ class LotteryWorkflow(pulumi.ComponentResource):
             "announcement_queue_url": self.announcement_queue_url,
         })
 
-    def _api(self, name, physical, handler, authorization, args, retention, tags):
+    def _opts(self, **kwargs) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)
+
+    def _physical(self, suffix: str) -> pulumi.Output[str]:
+        return self._prefix.apply(lambda p: f"{p}-{suffix}")
+
+    def _subscribe_emails(self, topic: aws.sns.Topic, slug: str, emails) -> None:
+        for i, email in enumerate(emails or []):
+            aws.sns.TopicSubscription(f"{self._name}-{slug}-{i}", topic=topic.arn, protocol="email", endpoint=email,
+                                      opts=self._opts())
+
+    def _tables(self, stream: bool):
+        """Employee, Winners and Draws: on-demand, point-in-time recovery, encrypted."""
+        def table(suffix: str, key: str, opts=None, **kwargs) -> aws.dynamodb.Table:
+            return aws.dynamodb.Table(
+                f"{self._name}-{suffix.lower()}", name=self._physical(suffix), billing_mode="PAY_PER_REQUEST",
+                hash_key=key, point_in_time_recovery={"enabled": True}, server_side_encryption={"enabled": True},
+                tags=self._tags, opts=pulumi.ResourceOptions.merge(self._opts(), opts), **kwargs,
+            )
+
+        employee = table(
+            "Employee", "employee_id",
+            attributes=[{"name": "employee_id", "type": "S"}, {"name": "lottery_serial", "type": "N"}],
+            global_secondary_indexes=[{
+                "name": SERIAL_INDEX,
+                "key_schemas": [{"attribute_name": "lottery_serial", "key_type": "HASH"}],
+                "projection_type": "ALL",
+            }],
+        )
+        protect = self._args.get("protect_winners", True)
+        winners = table(
+            "Winners", "employee_id",
+            pulumi.ResourceOptions(retain_on_delete=protect),
+            attributes=[{"name": a, "type": "S"} for a in ("employee_id", "lottery", "drawn_at")],
+            global_secondary_indexes=[{
+                "name": WINNERS_BY_TIME_INDEX,
+                "key_schemas": [{"attribute_name": "lottery", "key_type": "HASH"},
+                                {"attribute_name": "drawn_at", "key_type": "RANGE"}],
+                "projection_type": "ALL",
+            }],
+            deletion_protection_enabled=protect,
+            stream_enabled=stream,
+            stream_view_type="NEW_IMAGE" if stream else None,
+        )
+        draws = table("Draws", "draw_id", attributes=[{"name": "draw_id", "type": "S"}])
+        return employee, winners, draws
+
+    def _function(self, fn: str, module: str, needs: tuple[str, ...], arns: pulumi.Output,
+                  timeout: int = 30, memory: int = 256) -> aws.lambda_.Function:
+        """Lottery-<fn>: its log group, its own role and policy, and the function."""
+        slug = f"{self._name}-{fn.lower()}"
+        function_name = self._physical(fn)
+        logs = aws.cloudwatch.LogGroup(
+            f"{slug}-logs", name=function_name.apply(lambda n: f"/aws/lambda/{n}"),
+            retention_in_days=self._retention, tags=self._tags, opts=self._opts(),
+        )
+        role = aws.iam.Role(
+            f"{slug}-role", name=function_name,
+            assume_role_policy=json.dumps(policies.assume_role(LAMBDA_SERVICE)), tags=self._tags, opts=self._opts(),
+        )
+        policy = aws.iam.RolePolicy(
+            f"{slug}-policy", role=role.id,
+            policy=pulumi.Output.all(logs.arn, arns).apply(lambda a: json.dumps(policies.function_policy(fn, a[0], a[1]))),
+            opts=self._opts(),
+        )
+        return aws.lambda_.Function(
+            slug,
+            name=function_name,
+            role=role.arn,
+            runtime=self._args.get("lambda_runtime", "python3.12"),
+            handler=f"handlers.{module}.handler",
+            code=self._code,
+            timeout=timeout,
+            memory_size=memory,
+            environment={"variables": {k: self._settings[k] for k in needs}},
+            logging_config={"log_format": "Text", "log_group": logs.name},
+            tracing_config={"mode": "Active" if self._tracing else "PassThrough"},
+            tags=self._tags,
+            # The role's policy must exist before the first invocation can log.
+            opts=self._opts(depends_on=[policy, logs]),
+        )
+
+    def _state_machine(self, functions: dict, topic: aws.sns.Topic, draws: aws.dynamodb.Table) -> aws.sfn.StateMachine:
+        """The Lottery state machine, its role, and its log group when logging is on."""
+        name, log_level = self._name, self._args.get("state_machine_logging", "ERROR")
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        state_machine_name = self._physical("Lottery")
+        role = aws.iam.Role(
+            f"{name}-state-machine-role", name=self._physical("StateMachine"),
+            assume_role_policy=json.dumps(policies.assume_role(STATES_SERVICE)), tags=self._tags, opts=self._opts(),
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-state-machine-policy", role=role.id,
+            policy=pulumi.Output.all([f.arn for f in functions.values()], topic.arn, draws.arn).apply(
+                lambda a: json.dumps(policies.state_machine_policy(a[0], a[1], a[2], log_level != "OFF", self._tracing))
+            ),
+            opts=self._opts(),
+        )
+        logging_configuration = None
+        if log_level != "OFF":
+            logs = aws.cloudwatch.LogGroup(
+                f"{name}-state-machine-logs",
+                # Step Functions documents the /aws/vendedlogs/ prefix to keep log resource policies small.
+                name=state_machine_name.apply(lambda n: f"/aws/vendedlogs/states/{n}"),
+                retention_in_days=self._retention, tags=self._tags, opts=self._opts(),
+            )
+            logging_configuration = {
+                "level": log_level,
+                "include_execution_data": True,
+                "log_destination": logs.arn.apply(lambda a: f"{a}:*"),
+            }
+        definition = pulumi.Output.all(
+            partition, topic.arn, draws.name, *[f.arn for f in functions.values()]
+        ).apply(lambda a: render({
+            "Partition": a[0],
+            "NotificationTopicArn": a[1],
+            "DrawsTable": a[2],
+            **{f"{fn}Arn": arn for fn, arn in zip(FUNCTIONS, a[3:])},
+        }))
+        return aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            name=state_machine_name,
+            role_arn=role.arn,
+            definition=definition,
+            type=self._args.get("state_machine_type", "STANDARD"),
+            logging_configuration=logging_configuration,
+            tracing_configuration={"enabled": self._tracing},
+            tags=self._tags,
+            opts=self._opts(depends_on=[policy]),
+        )
+
+    def _dead_letters(self) -> aws.sqs.Queue:
+        """Where failed imports and event deliveries end, with an alarm on its first message."""
+        queue = aws.sqs.Queue(
+            f"{self._name}-dead-letters", name=self._physical("DeadLetters"),
+            message_retention_seconds=14 * 24 * 3600, sqs_managed_sse_enabled=True, tags=self._tags, opts=self._opts(),
+        )
+        aws.cloudwatch.MetricAlarm(
+            f"{self._name}-dead-letters-alarm", name=self._physical("DeadLetters-not-empty"),
+            alarm_description="A roster import or a WinnerDrawn delivery failed: its record is in the dead-letter queue",
+            namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": queue.name}, statistic="Maximum", period=60, evaluation_periods=1,
+            threshold=0, comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
+            tags=self._tags, opts=self._opts(),
+        )
+        return queue
+
+    def _on_failure(self, fn: str, handler: aws.lambda_.Function, dead_letters: aws.sqs.Queue) -> None:
+        """Asynchronous invocations that keep failing go to the dead-letter queue."""
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{self._name}-{fn.lower()}-on-failure", function_name=handler.name, maximum_retry_attempts=2,
+            destination_config={"on_failure": {"destination": dead_letters.arn}}, opts=self._opts(),
+        )
+
+    def _roster_upload(self, dead_letters: aws.sqs.Queue) -> pulumi.Output[str]:
+        """Seed 004: a private bucket whose .csv uploads import themselves, or are rejected by line."""
+        name = self._name
+        rejections = aws.sns.Topic(
+            f"{name}-roster-rejections", name=self._physical("RosterRejections"), display_name="Lottery roster",
+            tags=self._tags, opts=self._opts(),
+        )
+        self._subscribe_emails(rejections, "roster-admin", self._args.get("roster_admin_emails"))
+        bucket = aws.s3.Bucket(
+            f"{name}-roster", bucket_prefix=self._prefix.apply(lambda p: f"{p.lower()}-roster-"),
+            force_destroy=False, tags=self._tags, opts=self._opts(),
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-roster-private", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=self._opts(),
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-roster-encryption", bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=self._opts(),
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-roster-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"},
+            opts=self._opts(),
+        )
+        self._settings["REJECTIONS_TOPIC_ARN"] = rejections.arn
+        importer = self._function("ImportRoster", *IMPORT_FUNCTION, pulumi.Output.all(
+            **{k: self._table_arns.apply(lambda t, k=k: t[k]) for k in ("employee_table", "winners_table", "draws_table")},
+            roster_bucket=bucket.arn, rejections_topic=rejections.arn, dead_letters=dead_letters.arn,
+        ), timeout=300, memory=512)
+        self._on_failure("ImportRoster", importer, dead_letters)
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        allow_s3 = aws.lambda_.Permission(
+            f"{name}-roster-permission", action="lambda:InvokeFunction", function=importer.name,
+            principal="s3.amazonaws.com", source_arn=bucket.arn, source_account=account, opts=self._opts(),
+        )
+        aws.s3.BucketNotification(
+            f"{name}-roster-notification", bucket=bucket.id,
+            lambda_functions=[{"lambda_function_arn": importer.arn, "events": ["s3:ObjectCreated:*"],
+                               "filter_suffix": ROSTER_SUFFIX}],
+            opts=self._opts(depends_on=[allow_s3]),
+        )
+        return bucket.bucket
+
+    def _winner_events(self, winners: aws.dynamodb.Table, dead_letters: aws.sqs.Queue):
+        """Seed 003: the Winners stream fans out to WinnerDrawn events; an example rule queues them."""
+        name = self._name
+        bus = aws.cloudwatch.EventBus(f"{name}-events", name=self._physical("Events"), tags=self._tags, opts=self._opts())
+        self._settings["EVENT_BUS_NAME"] = bus.name
+        publisher = self._function("PublishWinnerEvents", *EVENTS_FUNCTION, pulumi.Output.all(
+            winners_table=winners.arn, event_bus=bus.arn, dead_letters=dead_letters.arn,
+        ))
+        self._on_failure("PublishWinnerEvents", publisher, dead_letters)
+        aws.lambda_.EventSourceMapping(
+            f"{name}-winners-stream", event_source_arn=winners.stream_arn, function_name=publisher.arn,
+            starting_position="LATEST", batch_size=10, maximum_retry_attempts=3, bisect_batch_on_function_error=True,
+            destination_config={"on_failure": {"destination_arn": dead_letters.arn}}, opts=self._opts(),
+        )
+        consumer = aws.sqs.Queue(
+            f"{name}-winner-events-queue", name=self._physical("WinnerEvents"), sqs_managed_sse_enabled=True,
+            tags=self._tags, opts=self._opts(),
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-winner-drawn", name=self._physical("WinnerDrawn"), event_bus_name=bus.name,
+            description="Every WinnerDrawn event, to the example consumer queue",
+            event_pattern=json.dumps({"source": ["lottery"], "detail-type": ["WinnerDrawn"]}),
+            tags=self._tags, opts=self._opts(),
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-winner-drawn-to-queue", rule=rule.name, event_bus_name=bus.name, arn=consumer.arn, opts=self._opts(),
+        )
+        self._allow_into_queue(f"{name}-winner-events-queue-policy", consumer, "events.amazonaws.com", rule.arn)
+        return bus.name, consumer.url
+
+    def _announcement_queue(self, topic: aws.sns.Topic) -> pulumi.Output[str]:
+        """An SQS queue subscribed to the announcements."""
+        name = self._name
+        queue = aws.sqs.Queue(
+            f"{name}-announcements-queue", name=self._physical("Announcements"), sqs_managed_sse_enabled=True,
+            tags=self._tags, opts=self._opts(),
+        )
+        self._allow_into_queue(f"{name}-announcements-queue-policy", queue, "sns.amazonaws.com", topic.arn)
+        aws.sns.TopicSubscription(
+            f"{name}-announcements-to-queue", topic=topic.arn, protocol="sqs", endpoint=queue.arn,
+            raw_message_delivery=True, opts=self._opts(),
+        )
+        return queue.url
+
+    def _allow_into_queue(self, resource_name: str, queue: aws.sqs.Queue, service: str, source_arn) -> None:
+        aws.sqs.QueuePolicy(
+            resource_name, queue_url=queue.url,
+            policy=pulumi.Output.all(queue.arn, source_arn).apply(
+                lambda a: json.dumps(policies.queue_policy(a[0], service, a[1]))),
+            opts=self._opts(),
+        )
+
+    def _api(self, machine: aws.sfn.StateMachine, winners: aws.dynamodb.Table):
         """The HTTP API: three routes to the API function, a $default stage with access logs and throttling."""
-        child = pulumi.ResourceOptions(parent=self)
+        name, args = self._name, self._args
+        self._settings["STATE_MACHINE_ARN"] = machine.arn
+        handler = self._function("Api", *API_FUNCTION, pulumi.Output.all(
+            state_machine=machine.arn,
+            winners_by_time_index=winners.arn.apply(lambda a: f"{a}/index/{WINNERS_BY_TIME_INDEX}"),
+        ))
         api = aws.apigatewayv2.Api(
-            f"{name}-api", name=physical("Api"), protocol_type="HTTP",
-            description="Start lottery draws, read their results, list the winners", tags=tags, opts=child,
+            f"{name}-api", name=self._physical("Api"), protocol_type="HTTP",
+            description="Start lottery draws, read their results, list the winners", tags=self._tags, opts=self._opts(),
         )
         integration = aws.apigatewayv2.Integration(
             f"{name}-api-integration", api_id=api.id, integration_type="AWS_PROXY",
-            integration_uri=handler.arn, payload_format_version="2.0", opts=child,
+            integration_uri=handler.arn, payload_format_version="2.0", opts=self._opts(),
         )
         for route_key, slug in API_ROUTES.items():
             aws.apigatewayv2.Route(
-                f"{name}-route-{slug}",
-                api_id=api.id, route_key=route_key, authorization_type=authorization,
-                target=integration.id.apply(lambda i: f"integrations/{i}"), opts=child,
+                f"{name}-route-{slug}", api_id=api.id, route_key=route_key,
+                authorization_type=args.get("api_authorization", "AWS_IAM"),
+                target=integration.id.apply(lambda i: f"integrations/{i}"), opts=self._opts(),
             )
         access_logs = aws.cloudwatch.LogGroup(
-            f"{name}-api-access-logs", name=physical("Api").apply(lambda n: f"/aws/apigateway/{n}"),
-            retention_in_days=retention, tags=tags, opts=child,
+            f"{name}-api-access-logs", name=self._physical("Api").apply(lambda n: f"/aws/apigateway/{n}"),
+            retention_in_days=self._retention, tags=self._tags, opts=self._opts(),
         )
         stage = aws.apigatewayv2.Stage(
             f"{name}-api-stage", api_id=api.id, name="$default", auto_deploy=True,
@@ -485,12 +495,23 @@ class LotteryWorkflow(pulumi.ComponentResource):
                 "throttling_rate_limit": args.get("api_throttle_rate", 5),
                 "throttling_burst_limit": args.get("api_throttle_burst", 10),
             },
-            tags=tags, opts=child,
+            tags=self._tags, opts=self._opts(),
         )
         aws.lambda_.Permission(
             f"{name}-api-permission", action="lambda:InvokeFunction", function=handler.name,
             principal="apigateway.amazonaws.com",
             # This API only, any stage, method and route.
-            source_arn=api.execution_arn.apply(lambda a: f"{a}/*/*"), opts=child,
+            source_arn=api.execution_arn.apply(lambda a: f"{a}/*/*"), opts=self._opts(),
         )
         return stage.invoke_url, api.id
+
+
+def _check(args: LotteryWorkflowArgs) -> None:
+    """Refuse settings that would deploy a broken lottery, before anything is created."""
+    max_winners = args.get("max_winners", 10)
+    if not 1 <= max_winners <= WINNERS_LIMIT:
+        raise ValueError(f"max_winners must be from 1 to {WINNERS_LIMIT}, not {max_winners}")
+    if args.get("api_authorization", "AWS_IAM") not in API_AUTHORIZATIONS:
+        raise ValueError(f"api_authorization must be AWS_IAM or NONE, not {args['api_authorization']}")
+    if args.get("state_machine_logging", "ERROR") not in ("OFF", "ERROR", "FATAL", "ALL"):
+        raise ValueError(f"state_machine_logging must be OFF, ERROR, FATAL or ALL, not {args['state_machine_logging']}")
