@@ -25,6 +25,22 @@ def deployed(request):
     return request.param, mocks, exports
 
 
+def built(args, region="us-east-1") -> RecordingMocks:
+    """The resources one LotteryWorkflow("x", args) registers under fresh mocks."""
+    import pulumi
+    from components import LotteryWorkflow
+
+    mocks = RecordingMocks(region)
+    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
+
+    @pulumi.runtime.test
+    def build():
+        return LotteryWorkflow("x", args).state_machine_arn
+
+    build()
+    return mocks
+
+
 def arn_strings(value):
     if isinstance(value, str):
         yield from ([value] if value.startswith("arn:") else [])
@@ -182,17 +198,7 @@ def test_exact_api_policy(deployed):
 
 @pytest.mark.parametrize("args, routes", [({"api": False}, 0), ({"api_authorization": "NONE"}, 3)])
 def test_api_switches(args, routes):
-    import pulumi
-    from components import LotteryWorkflow
-
-    mocks = RecordingMocks("cn-northwest-1")
-    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
-
-    @pulumi.runtime.test
-    def build():
-        return LotteryWorkflow("x", args).api_url
-
-    build()
+    mocks = built(args, "cn-northwest-1")
     found = mocks.of_type("aws:apigatewayv2/route:Route")
     assert len(found) == routes
     assert all(r.inputs["authorizationType"] == "NONE" for r in found)
@@ -279,34 +285,14 @@ def test_log_retention_from_config(deployed):
     ({"roster_upload": False, "winner_events": False}, ["aws:sqs/queue:Queue", "aws:cloudwatch/metricAlarm:MetricAlarm"]),
 ])
 def test_feature_switches(args, absent):
-    import pulumi
-    from components import LotteryWorkflow
-
-    mocks = RecordingMocks("us-east-1")
-    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
-
-    @pulumi.runtime.test
-    def build():
-        return LotteryWorkflow("x", args).state_machine_arn
-
-    build()
+    mocks = built(args)
     assert all(not mocks.of_type(t) for t in absent)
     winners = mocks.one("aws:dynamodb/table:Table", "-Winners").inputs
     assert bool(winners.get("streamEnabled")) == args.get("winner_events", True)
 
 
 def test_announcements_can_also_go_to_a_queue():
-    import pulumi
-    from components import LotteryWorkflow
-
-    mocks = RecordingMocks("us-east-1")
-    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
-
-    @pulumi.runtime.test
-    def build():
-        return LotteryWorkflow("x", {"announcement_queue": True}).announcement_queue_url
-
-    build()
+    mocks = built({"announcement_queue": True})
     (subscription,) = [x for x in mocks.of_type("aws:sns/topicSubscription:TopicSubscription") if x.inputs["protocol"] == "sqs"]
     assert subscription.inputs["endpoint"].endswith(":x-s-Announcements") and subscription.inputs["rawMessageDelivery"] is True
 
@@ -403,19 +389,10 @@ def test_workflow_rules_in_the_definition(deployed):
     assert states["Send SNS"]["Retry"][0]["ErrorEquals"] == ["SNS.ThrottledException", "SNS.KMSThrottlingException"]
 
 
-def test_emails_become_secret_subscriptions(monkeypatch):
+def test_emails_become_secret_subscriptions():
     import pulumi
-    from components import LotteryWorkflow
 
-    mocks = RecordingMocks("us-east-1")
-    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
-
-    @pulumi.runtime.test
-    def build():
-        lottery = LotteryWorkflow("x", {"notification_emails": [pulumi.Output.secret("a@example.com"), "b@example.com"]})
-        return lottery.notification_topic_arn
-
-    build()
+    mocks = built({"notification_emails": [pulumi.Output.secret("a@example.com"), "b@example.com"]})
     subs = mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
     secret_marker = "4dabf18193072939515e22adb298388d"  # Pulumi's wire sign of a secret value
     secret, plain = (s.inputs["endpoint"] for s in subs)
