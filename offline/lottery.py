@@ -36,10 +36,11 @@ class Lottery:
     def saved(self) -> None:
         """Called after every change; the offline stack persists its tables here."""
 
-    def import_roster(self, text: str) -> dict:
+    def import_roster(self, text: str, save: bool = True) -> dict:
         """Validate a whole roster, then replace the Employee table with it (InvalidRoster writes nothing)."""
         pool = write_roster(parse_roster(text), *(self.table(t) for t in TABLES))
-        self.saved()
+        if save:
+            self.saved()
         return pool
 
     def pool(self) -> dict:

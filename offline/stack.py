@@ -19,7 +19,7 @@ SAMPLE_ROSTER = PROJECT_DIR / "data" / "request-items.json"
 class OfflineStack(Lottery):
     """A stack "deployed" into moto in this process. Use as a context manager."""
 
-    poll_max_s = 0.002  # moto runs a draw in tens of milliseconds
+    poll_max_s = 0.005  # moto runs a draw in tens of milliseconds; polling faster only takes its GIL
 
     def __init__(self, stack: str = "dev", state_dir: Path | None = None, project_dir: Path = PROJECT_DIR):
         self.stack, self.project_dir = stack, project_dir
@@ -38,7 +38,8 @@ class OfflineStack(Lottery):
             self.mocks = MotoMocks(self.region)
             super().__init__(run_program(self.project_dir, self.stack, self.mocks), self.region)
             if not (self.state_path and state.load(self.state_path, self.dynamodb, self.outputs)):
-                self.import_roster(SAMPLE_ROSTER.read_text())
+                # Not saved yet: with no state file, the next run imports the same sample again.
+                self.import_roster(SAMPLE_ROSTER.read_text(), save=False)
         except BaseException:
             self._mock.stop()
             raise
