@@ -36,6 +36,7 @@ import boto3  # noqa: E402
 from components.definition import render  # noqa: E402
 from offline.mocks import partition_of  # noqa: E402
 from offline import lottery  # noqa: E402
+from offline.lottery import execution_history  # noqa: E402
 from offline.stack import OfflineStack  # noqa: E402
 
 # moto's index lookups scan the table: at N=100,000 one draw of ten takes about a minute here.
@@ -107,7 +108,7 @@ class SeedEquivalent:
                 capped = True
                 break
         wall_ms = (time.perf_counter() - started) * 1000
-        history = _history(self.sfn, arn)
+        history = execution_history(self.sfn, arn)
         return {"status": "CAPPED" if capped else status, "wall_ms": wall_ms, "unbounded": capped,
                 "transitions": sum("stateEnteredEventDetails" in e for e in history),
                 "lambda_invocations": sum(e["type"] == "LambdaFunctionScheduled" for e in history)}
@@ -127,18 +128,8 @@ def _clear(table) -> None:
         BillingMode="PAY_PER_REQUEST", **({"GlobalSecondaryIndexes": indexes} if indexes else {}))
 
 
-def _history(sfn, arn) -> list[dict]:
-    events, kwargs = [], {}
-    while True:
-        page = sfn.get_execution_history(executionArn=arn, **kwargs)
-        events += page["events"]
-        if not page.get("nextToken"):
-            return events
-        kwargs["nextToken"] = page["nextToken"]
-
-
 def _entered(sfn, arn) -> int:
-    return sum("stateEnteredEventDetails" in e for e in _history(sfn, arn))
+    return sum("stateEnteredEventDetails" in e for e in execution_history(sfn, arn))
 
 
 def setup_ours(stack: OfflineStack, pool: int, past: set[str]) -> None:

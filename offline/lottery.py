@@ -100,13 +100,18 @@ class Lottery:
         return {"draw_id": draw_id, "message": message, "message_id": message_id}
 
     def history(self, execution_arn: str) -> list[dict]:
-        events, kwargs = [], {}
-        while True:
-            page = self.sfn.get_execution_history(executionArn=execution_arn, **kwargs)
-            events += page["events"]
-            if not page.get("nextToken"):
-                return events
-            kwargs["nextToken"] = page["nextToken"]
+        return execution_history(self.sfn, execution_arn)
+
+
+def execution_history(sfn, execution_arn: str) -> list[dict]:
+    """Every event of an execution's history, page after page."""
+    events, kwargs = [], {}
+    while True:
+        page = sfn.get_execution_history(executionArn=execution_arn, **kwargs)
+        events += page["events"]
+        if not page.get("nextToken"):
+            return events
+        kwargs["nextToken"] = page["nextToken"]
 
 
 def describe(execution: dict, events: list[dict], duration_ms: float) -> dict:
