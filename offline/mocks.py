@@ -246,7 +246,8 @@ class MotoMocks(pulumi.runtime.Mocks):
             Dimensions=[{"Name": k, "Value": v} for k, v in i["dimensions"].items()], Statistic=i["statistic"],
             Period=int(i["period"]), EvaluationPeriods=int(i["evaluationPeriods"]), Threshold=float(i["threshold"]),
             ComparisonOperator=i["comparisonOperator"], TreatMissingData=i.get("treatMissingData", "missing"))
-        return i["name"], {"arn": f"arn:{self.partition['partition']}:cloudwatch:{self.region}:000000000000:alarm:{i['name']}"}
+        (alarm,) = self.client("cloudwatch").describe_alarms(AlarmNames=[i["name"]])["MetricAlarms"]
+        return i["name"], {"arn": alarm["AlarmArn"]}
 
     def _event_source_mapping(self, i):
         mapping = self.client("lambda").create_event_source_mapping(
