@@ -1,6 +1,7 @@
 """The offline twin of a lottery stack: the real stack program under Pulumi mocks, deployed into
 moto in-process, its state machine run by moto and its functions run from the deployed zip."""
 
-from .startup import skip_batch_backend
+from .startup import route_http_apis_to_v2, skip_batch_backend
 
 skip_batch_backend()
+route_http_apis_to_v2()

@@ -1,6 +1,7 @@
 """The `lottery` command: draws on the offline twin of a stack (default) or on the deployed stack."""
 
 import argparse
+import gc
 import json
 import sys
 import threading
@@ -196,6 +197,14 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _collect_from_here() -> None:
+    """When `python -m offline` started with the collector off: leave what start-up made to the
+    end of the process (it lives that long anyway) and collect only what comes after."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     done = threading.Event()
@@ -207,6 +216,7 @@ def main(argv=None) -> int:
         done = _progress(f"Deploying stack {args.stack} offline")
         with OfflineStack(args.stack, args.state_dir) as lottery:
             done.set()
+            _collect_from_here()
             return args.run(lottery, args)
     except (StackConfigError, state.StateError, InvalidRoster, TargetError, NotifyError, NoApi, RuntimeError) as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
