@@ -72,7 +72,7 @@ class Lottery:
     def wait(self, execution_arn: str) -> dict:
         """Wait for an execution to end; describe it (duration counted from this call)."""
         started, delay = time.perf_counter(), 0.002
-        while (described := self.sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+        while not (described := self._ended(execution_arn)):
             if time.perf_counter() - started > DRAW_TIMEOUT_S:
                 raise TimeoutError(f"{execution_arn} still running after {DRAW_TIMEOUT_S} s")
             time.sleep(delay)
@@ -80,6 +80,11 @@ class Lottery:
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         self.saved()
         return describe(described, self.history(execution_arn), elapsed_ms)
+
+    def _ended(self, execution_arn: str) -> dict | None:
+        """DescribeExecution's answer once the execution has ended; None while it runs."""
+        described = self.sfn.describe_execution(executionArn=execution_arn)
+        return None if described["status"] == "RUNNING" else described
 
     def notify(self, execution: str, again: bool = False) -> dict:
         """Announce a recorded draw's winners (Lottery-<uuid> or its ARN) without drawing again."""

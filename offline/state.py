@@ -6,10 +6,9 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from handlers.common import plain, scan_all
+from handlers.common import plain
 
 from .lottery import TABLES
-
 
 
 class StateError(Exception):
@@ -20,9 +19,8 @@ def state_file(state_dir: Path, stack: str) -> Path:
     return state_dir / f"{stack}.json"
 
 
-def save(path: Path, dynamodb, outputs: dict) -> None:
-    """Write every table's items to `path`; a crash mid-write leaves the previous file whole."""
-    snapshot = {key: scan_all(dynamodb.Table(outputs[key])) for key in TABLES}
+def save(path: Path, snapshot: dict[str, list[dict]]) -> None:
+    """Write every table's items (by stack export) to `path`; a crash mid-write leaves the previous file whole."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".tmp-", delete=False) as out:

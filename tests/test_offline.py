@@ -5,8 +5,10 @@ import subprocess
 import sys
 
 import pytest
+from botocore.exceptions import ClientError
 
 from conftest import ROOT
+from handlers.common import plain
 from offline import cli
 from offline.stack import OfflineStack
 
@@ -103,3 +105,25 @@ def test_cli_refuses_a_bad_state_file_readably(tmp_path, capsys):
 def test_cli_refuses_an_unknown_stack_readably(tmp_path, capsys):
     assert cli.main(["draw", "--stack", "nope", "--state-dir", str(tmp_path)]) == 2
     assert "StackConfigError: no such file" in capsys.readouterr().err
+
+
+def test_the_state_file_holds_every_item_the_tables_hold(dev):
+    dev.draw({"input": 3})
+    saved = json.loads(dev.state_path.read_text())
+    for export in ("employee_table", "winners_table", "draws_table"):
+        key = "draw_id" if export == "draws_table" else "employee_id"
+        items = sorted(plain(dev.table(export).scan()["Items"]), key=lambda item: item[key])
+        assert sorted(saved[export], key=lambda item: item[key]) == items
+    assert len(saved["winners_table"]) == 3 and len(saved["employee_table"]) == 10
+
+
+def test_each_state_machine_runs_its_own_definition(dev):
+    role = dev.sfn.describe_state_machine(stateMachineArn=dev.outputs["state_machine_arn"])["roleArn"]
+    with pytest.raises(ClientError, match="ASLParserException"):
+        dev.sfn.create_state_machine(name="broken", roleArn=role, definition='{"StartAt": "Nowhere", "States": {}')
+    for answer in ("one", "two"):
+        definition = json.dumps({"StartAt": "Answer", "States": {"Answer": {"Type": "Pass", "Result": {"answer": answer}, "End": True}}})
+        machine = dev.sfn.create_state_machine(name=f"answer-{answer}", roleArn=role, definition=definition)["stateMachineArn"]
+        execution = dev.sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        assert dev.wait(execution)["status"] == "SUCCEEDED"
+        assert json.loads(dev.sfn.describe_execution(executionArn=execution)["output"]) == {"answer": answer}
