@@ -1,7 +1,7 @@
 """How fast is an offline draw? Cold: `lottery draw` from process start to printed winners.
 Warm: one more draw inside a process whose stack is already deployed.
 
-    bin/lottery-bench  (or: .venv/bin/python benchmarks/draw_speed.py [--runs 5] [--draws 50] [--out FILE])
+    .venv/bin/python benchmarks/draw_speed.py [--runs 5] [--draws 50] [--out FILE]
 """
 
 import argparse
