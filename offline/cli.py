@@ -1,6 +1,7 @@
 """The `lottery` command: draws on the offline twin of a stack (default) or on the deployed stack."""
 
 import argparse
+import contextlib
 import gc
 import json
 import sys
@@ -21,22 +22,37 @@ from .stack import PROJECT_DIR, OfflineStack
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 
 
-def _progress(label: str):
-    """Dots on stderr while a slow step runs, when stderr is a terminal."""
+@contextlib.contextmanager
+def progress(label: str):
+    """The label, then a dot every quarter second, on stderr while the block runs, if stderr is a
+    terminal; the line is wiped when the block ends."""
+    out = sys.stderr
+    if not out.isatty():
+        yield
+        return
     done = threading.Event()
-    if sys.stderr.isatty():
-        def tick():
-            sys.stderr.write(label)
-            while not done.wait(0.25):
-                sys.stderr.write(".")
-                sys.stderr.flush()
-            sys.stderr.write("\r" + " " * (len(label) + 40) + "\r")
-        threading.Thread(target=tick, daemon=True).start()
-    return done
+
+    def tick():
+        out.write(label)
+        out.flush()
+        while not done.wait(0.25):
+            out.write(".")
+            out.flush()
+        out.write("\r" + " " * (len(label) + 40) + "\r")
+        out.flush()
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
 
 
 def cmd_draw(lottery, args) -> int:
-    result = lottery.draw({"input": args.winners})
+    with progress(f"Drawing {args.winners}"):
+        result = lottery.draw({"input": args.winners})
     if args.target == "offline":
         state.record_execution(args.state_dir, args.stack, result)
     if args.json:
@@ -207,15 +223,14 @@ def _collect_from_here() -> None:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    done = threading.Event()
     try:
         if hasattr(args, "local"):
             return args.local(args)
         if args.target == "aws":
             return args.run(connect(args.stack, PROJECT_DIR, args.state_machine_arn), args)
-        done = _progress(f"Deploying stack {args.stack} offline")
-        with OfflineStack(args.stack, args.state_dir) as lottery:
-            done.set()
+        with contextlib.ExitStack() as deployed:
+            with progress(f"Deploying stack {args.stack} offline"):
+                lottery = deployed.enter_context(OfflineStack(args.stack, args.state_dir))
             _collect_from_here()
             return args.run(lottery, args)
     except (StackConfigError, state.StateError, InvalidRoster, TargetError, NotifyError, NoApi, RuntimeError) as error:
@@ -224,5 +239,3 @@ def main(argv=None) -> int:
     except (BotoCoreError, ClientError) as error:
         print(f"AWS: {error}", file=sys.stderr)
         return 2
-    finally:
-        done.set()

@@ -1,5 +1,6 @@
 """End to end through the offline runtime: the real stack program, deployed into moto, drawn."""
 
+import io
 import json
 import subprocess
 import sys
@@ -127,3 +128,18 @@ def test_each_state_machine_runs_its_own_definition(dev):
         execution = dev.sfn.start_execution(stateMachineArn=machine)["executionArn"]
         assert dev.wait(execution)["status"] == "SUCCEEDED"
         assert json.loads(dev.sfn.describe_execution(executionArn=execution)["output"]) == {"answer": answer}
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_terminal_sees_progress_while_the_stack_deploys_and_the_draw_runs(tmp_path, monkeypatch, capsys):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["draw", "--state-dir", str(tmp_path)]) == 0
+    shown = terminal.getvalue()
+    assert shown.startswith("Deploying stack dev offline") and "\rDrawing 2" in shown
+    assert shown.endswith("\r") and shown.rsplit("\r", 2)[-2].strip() == ""  # wiped before the winners print
+    assert "Winners:" in capsys.readouterr().out
