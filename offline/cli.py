@@ -23,7 +23,7 @@ WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 
 
 @contextlib.contextmanager
-def progress(label: str):
+def _progress(label: str):
     """The label, then a dot every quarter second, on stderr while the block runs, if stderr is a
     terminal; the line is wiped when the block ends."""
     out = sys.stderr
@@ -51,7 +51,7 @@ def progress(label: str):
 
 
 def cmd_draw(lottery, args) -> int:
-    with progress(f"Drawing {args.winners}"):
+    with _progress(f"Drawing {args.winners}"):
         result = lottery.draw({"input": args.winners})
     if args.target == "offline":
         state.record_execution(args.state_dir, args.stack, result)
@@ -229,7 +229,7 @@ def main(argv=None) -> int:
         if args.target == "aws":
             return args.run(connect(args.stack, PROJECT_DIR, args.state_machine_arn), args)
         with contextlib.ExitStack() as deployed:
-            with progress(f"Deploying stack {args.stack} offline"):
+            with _progress(f"Deploying stack {args.stack} offline"):
                 lottery = deployed.enter_context(OfflineStack(args.stack, args.state_dir))
             _collect_from_here()
             return args.run(lottery, args)
