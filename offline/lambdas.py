@@ -1,8 +1,9 @@
 """Run Lambda functions offline: moto's one seam for every invocation, fed the deployed zip.
 
 moto would start a Docker container here. Instead the function's own zip is unpacked once,
-imported under a package name of its own (so it is the deployed code that runs, not the
-checkout's), and its handler is called with the function's environment variables. Every path
+imported under a package name of its own for each function and configuration (so it is the
+deployed code that runs, not the checkout's, and no module state outlives an environment), and
+its handler is called with the function's environment variables. Every path
 arrives here: Step Functions tasks, direct invokes, S3 notifications and DynamoDB stream batches
 (whose failures delivery.py retries and dead-letters as AWS would).
 """
@@ -36,23 +37,33 @@ if not hasattr(LambdaFunction, "_invoke_lambda"):
         "Install the moto version pinned in requirements.txt."
     )
 
-_unpacked: dict[str, str] = {}
+_unpacked: dict[str, str] = {}  # code digest: the folder its zip is unpacked in
 _workdir = tempfile.TemporaryDirectory(prefix="lottery-lambdas-")
 # os.environ is the process's: one invocation at a time, as one function instance would.
 _lock = threading.RLock()
 
 
-def _package_of(code: bytes) -> str:
-    """A top-level package name whose folder holds this zip's files."""
-    digest = hashlib.sha256(code).hexdigest()[:16]
-    name = f"_lottery_lambda_{digest}"
-    if name not in _unpacked:
-        root = os.path.join(_workdir.name, digest)
-        zipfile.ZipFile(io.BytesIO(code)).extractall(root)
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _package_of(function: LambdaFunction) -> str:
+    """A top-level package holding the function's code, one per function and configuration.
+
+    As on Lambda, where each function has execution environments of its own and a new
+    configuration starts new ones, module-level state (a setting read at import, a cached
+    client) is neither shared between functions nor kept across a configuration change.
+    """
+    code = _digest(function.code_bytes)
+    if code not in _unpacked:
+        _unpacked[code] = os.path.join(_workdir.name, code)
+        zipfile.ZipFile(io.BytesIO(function.code_bytes)).extractall(_unpacked[code])
+    configuration = json.dumps([function.function_arn, function.handler, function.environment_vars, code], sort_keys=True)
+    name = f"_lottery_lambda_{_digest(configuration.encode())}"
+    if name not in sys.modules:
         spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
-        spec.submodule_search_locations = [root]
+        spec.submodule_search_locations = [_unpacked[code]]
         sys.modules[name] = importlib.util.module_from_spec(spec)
-        _unpacked[name] = root
     return name
 
 
@@ -81,7 +92,7 @@ def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
     def invoke(payload):
         with _lock, _environment(env):
             try:
-                handler = getattr(importlib.import_module(f"{_package_of(function.code_bytes)}.{module_name}"), attribute)
+                handler = getattr(importlib.import_module(f"{_package_of(function)}.{module_name}"), attribute)
                 # plain(): Decimals as the Lambda runtime's marshaller writes them (1, not 1.0).
                 return json.dumps(plain(handler(payload, None))), False, ""
             except Exception as error:  # noqa: BLE001 - every handler error is the function's answer

@@ -4,7 +4,9 @@ import io
 import json
 import subprocess
 import sys
+import zipfile
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -143,3 +145,22 @@ def test_a_terminal_sees_progress_while_the_stack_deploys_and_the_draw_runs(tmp_
     assert shown.startswith("Deploying stack dev offline") and "\rDrawing 2" in shown
     assert shown.endswith("\r") and shown.rsplit("\r", 2)[-2].strip() == ""  # wiped before the winners print
     assert "Winners:" in capsys.readouterr().out
+
+
+def test_each_function_and_each_configuration_runs_in_an_environment_of_its_own(dev):
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as zf:
+        zf.writestr("setting.py", "import os\nVALUE = os.environ['VALUE']  # read once, at import\n"
+                                  "def handler(event, context):\n    return VALUE\n")
+    role = dev.sfn.describe_state_machine(stateMachineArn=dev.outputs["state_machine_arn"])["roleArn"]
+    functions = boto3.client("lambda", region_name=dev.region)
+
+    def answer(name):
+        return json.loads(functions.invoke(FunctionName=name)["Payload"].read())
+
+    for name, value in (("first", "a"), ("second", "b")):
+        functions.create_function(FunctionName=name, Role=role, Runtime="python3.12", Handler="setting.handler",
+                                  Code={"ZipFile": code.getvalue()}, Environment={"Variables": {"VALUE": value}})
+    assert (answer("first"), answer("second"), answer("first")) == ("a", "b", "a")
+    functions.update_function_configuration(FunctionName="first", Environment={"Variables": {"VALUE": "c"}})
+    assert (answer("first"), answer("second")) == ("c", "b")
