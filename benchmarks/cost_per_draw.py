@@ -5,7 +5,8 @@ the seed's own four functions and state machine (`benchmarks/seed_equivalent/`),
 For each pool size N, past-winner share W/N and winners k it prints, per draw: states entered,
 Lambda invocations, DynamoDB requests (every request botocore sends, counted by a `before-send`
 event hook) and wall time. The seed is stopped at a cap and reported unbounded where it does not
-finish; `expected_selections` is its analytic mean, C(N,k)/C(N-W,k).
+finish; `expected_selections` is its analytic mean, C(N,k)/C(N-W,k), and the `expected_*` columns
+the seed's mean cost that follows from it (one draw is only one sample of it).
 
     .venv/bin/python benchmarks/cost_per_draw.py [--pools 10,1000,100000] [--out FILE]
 """
@@ -32,6 +33,8 @@ REQUESTS = Counter()
 botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send.dynamodb", lambda event_name, **_: REQUESTS.update(["dynamodb"])))
 
 import boto3  # noqa: E402
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends  # noqa: E402
 
 from components.definition import render  # noqa: E402
 from offline.mocks import partition_of  # noqa: E402
@@ -100,15 +103,22 @@ class SeedEquivalent:
         started = time.perf_counter()
         arn = self.sfn.start_execution(stateMachineArn=self.arn, name=f"Lottery-{random.getrandbits(64):x}",
                                        input=json.dumps({"input": winners}))["executionArn"]
-        capped = False
-        while (status := self.sfn.describe_execution(executionArn=arn)["status"]) == "RUNNING":
+        # Watched on moto's own record, new events only: GetExecutionHistory deep-copies and
+        # serializes the whole history, so polling it for the cap made a long run quadratic and
+        # starved the run itself (at N=10 the cap of 30 s came after 600-900 states, not 2,000).
+        execution = stepfunctions_parser_backends[DEFAULT_ACCOUNT_ID][self.region].describe_execution(arn)
+        entered, seen, capped = 0, 0, False
+        while execution.status == "RUNNING":
             time.sleep(0.01)
-            if time.perf_counter() - started > CAP_SECONDS or _entered(self.sfn, arn) > CAP_TRANSITIONS:
+            events = execution.exec_worker.env.event_manager._history_event_list if execution.exec_worker.env else []
+            entered, seen = entered + sum("stateEnteredEventDetails" in e for e in events[seen:]), len(events)
+            if time.perf_counter() - started > CAP_SECONDS or entered > CAP_TRANSITIONS:
                 self.sfn.stop_execution(executionArn=arn, error="Capped")
                 capped = True
                 break
         wall_ms = (time.perf_counter() - started) * 1000
         history = execution_history(self.sfn, arn)
+        status = self.sfn.describe_execution(executionArn=arn)["status"]
         return {"status": "CAPPED" if capped else status, "wall_ms": wall_ms, "unbounded": capped,
                 "transitions": sum("stateEnteredEventDetails" in e for e in history),
                 "lambda_invocations": sum(e["type"] == "LambdaFunctionScheduled" for e in history)}
@@ -128,10 +138,6 @@ def _clear(table) -> None:
         BillingMode="PAY_PER_REQUEST", **({"GlobalSecondaryIndexes": indexes} if indexes else {}))
 
 
-def _entered(sfn, arn) -> int:
-    return sum("stateEnteredEventDetails" in e for e in execution_history(sfn, arn))
-
-
 def setup_ours(stack: OfflineStack, pool: int, past: set[str]) -> None:
     winners = stack.table("winners_table")
     _clear(winners)
@@ -145,6 +151,15 @@ def setup_ours(stack: OfflineStack, pool: int, past: set[str]) -> None:
 def expected_selections(pool: int, past: int, winners: int) -> float:
     eligible = pool - past
     return math.inf if eligible < winners else math.comb(pool, winners) / math.comb(eligible, winners)
+
+
+def seed_expected_cost(selections: float, winners: int) -> dict:
+    """The seed's mean cost of a draw that takes `selections` selections, from its definition: Input
+    Lottery Winners, then per selection Random Select Winners, Validate Winners (k GetItems each)
+    and the Choice, then the Parallel with Send SNS and Record In Dynamodb (k writes). A single
+    draw is one sample of a geometric number of selections: compare means, not samples."""
+    return {"expected_transitions": 3 * selections + 4, "expected_lambda_invocations": 2 * selections + 2,
+            "expected_dynamodb_requests": 2 * winners * selections + winners}
 
 
 def measure(stack, seed, pool, share, counts, rng) -> list[dict]:
@@ -170,7 +185,8 @@ def measure(stack, seed, pool, share, counts, rng) -> list[dict]:
         result = seed.draw(winners)
         rows.append({"strategy": "seed", "pool": pool, "past_winners": len(past), "winners": winners, **result,
                      "dynamodb_requests": REQUESTS["dynamodb"] - before,
-                     "expected_selections": expected_selections(pool, len(past), winners)})
+                     "expected_selections": (selections := expected_selections(pool, len(past), winners)),
+                     **seed_expected_cost(selections, winners)})
     return rows
 
 
@@ -189,21 +205,23 @@ def main() -> None:
         for pool in map(int, args.pools.split(",")):
             for share in SHARES:
                 for row in measure(stack, seed, pool, share, WINNERS, rng):
-                        rows.append(row)
-                        expected = row.get("expected_selections")
-                        print(f"{row['strategy']:8} {row['pool']:>7} {row['past_winners']:>6} {row['winners']:>3} "
-                              f"{row['status']:10} {row['transitions']:>6} {row['lambda_invocations']:>7} "
-                              f"{row['dynamodb_requests']:>7} {row['wall_ms']:>9.1f}  "
-                              f"{'' if expected is None else ('never' if math.isinf(expected) else f'{expected:.3g}')}",
-                              flush=True)
+                    rows.append(row)
+                    expected = row.get("expected_selections")
+                    print(f"{row['strategy']:8} {row['pool']:>7} {row['past_winners']:>6} {row['winners']:>3} "
+                          f"{row['status']:10} {row['transitions']:>6} {row['lambda_invocations']:>7} "
+                          f"{row['dynamodb_requests']:>7} {row['wall_ms']:>9.1f}  "
+                          f"{'' if expected is None else ('never' if math.isinf(expected) else f'{expected:.3g}')}",
+                          flush=True)
     ours, seed = ({(r["pool"], r["past_winners"], r["winners"]): r for r in rows if r["strategy"] == s}
                   for s in ("ours", "seed"))
     if (10, 8, 2) in ours:
         o, e = ours[(10, 8, 2)], seed[(10, 8, 2)]
-        print(f"N=10, W=8, k=2: the seed-equivalent took {e['transitions'] / o['transitions']:.1f}x the state transitions, "
-              f"{e['lambda_invocations'] / o['lambda_invocations']:.1f}x the Lambda invocations and "
-              f"{e['dynamodb_requests'] / o['dynamodb_requests']:.1f}x the DynamoDB requests of ours "
-              f"(expected selections {e['expected_selections']:.0f} against our 1)")
+        print(f"N=10, W=8, k=2: on average the seed-equivalent takes {e['expected_selections']:.0f} selections against our 1, "
+              f"so {e['expected_transitions'] / o['transitions']:.1f}x the state transitions, "
+              f"{e['expected_lambda_invocations'] / o['lambda_invocations']:.1f}x the Lambda invocations and "
+              f"{e['expected_dynamodb_requests'] / o['dynamodb_requests']:.1f}x the DynamoDB requests of ours; "
+              f"this run's draw took {e['transitions'] / o['transitions']:.1f}x, {e['lambda_invocations'] / o['lambda_invocations']:.1f}x "
+              f"and {e['dynamodb_requests'] / o['dynamodb_requests']:.1f}x")
     if args.out:
         Path(args.out).write_text(json.dumps(
             [{k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in r.items()} for r in rows], indent=1) + "\n")
