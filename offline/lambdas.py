@@ -3,9 +3,9 @@
 moto would start a Docker container here. Instead the function's own zip is unpacked once,
 imported under a package name of its own for each function and configuration (so it is the
 deployed code that runs, not the checkout's, and no module state outlives an environment), and
-its handler is called with the function's environment variables. Every path
-arrives here: Step Functions tasks, direct invokes, S3 notifications and DynamoDB stream batches
-(whose failures delivery.py retries and dead-letters as AWS would).
+its handler is called with the function's environment variables. Every path arrives here: Step
+Functions tasks, direct invokes, S3 notifications and DynamoDB stream batches (whose failures
+delivery.py retries and dead-letters as AWS would).
 """
 
 import contextlib

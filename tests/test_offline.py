@@ -24,6 +24,12 @@ def dev(tmp_path):
         yield stack
 
 
+@pytest.fixture
+def role(dev):
+    """A role the stack's moto knows, for the functions and state machines a test makes itself."""
+    return dev.sfn.describe_state_machine(stateMachineArn=dev.outputs["state_machine_arn"])["roleArn"]
+
+
 def test_five_draws_exhaust_the_seed_pool_and_the_sixth_fails_cleanly(dev):
     seen = []
     for _ in range(5):
@@ -120,8 +126,7 @@ def test_the_state_file_holds_every_item_the_tables_hold(dev):
     assert len(saved["winners_table"]) == 3 and len(saved["employee_table"]) == 10
 
 
-def test_each_state_machine_runs_its_own_definition(dev):
-    role = dev.sfn.describe_state_machine(stateMachineArn=dev.outputs["state_machine_arn"])["roleArn"]
+def test_each_state_machine_runs_its_own_definition(dev, role):
     with pytest.raises(ClientError, match="ASLParserException"):
         dev.sfn.create_state_machine(name="broken", roleArn=role, definition='{"StartAt": "Nowhere", "States": {}')
     for answer in ("one", "two"):
@@ -147,12 +152,11 @@ def test_a_terminal_sees_progress_while_the_stack_deploys_and_the_draw_runs(tmp_
     assert "Winners:" in capsys.readouterr().out
 
 
-def test_each_function_and_each_configuration_runs_in_an_environment_of_its_own(dev):
+def test_each_function_and_each_configuration_runs_in_an_environment_of_its_own(dev, role):
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as zf:
         zf.writestr("setting.py", "import os\nVALUE = os.environ['VALUE']  # read once, at import\n"
                                   "def handler(event, context):\n    return VALUE\n")
-    role = dev.sfn.describe_state_machine(stateMachineArn=dev.outputs["state_machine_arn"])["roleArn"]
     functions = boto3.client("lambda", region_name=dev.region)
 
     def answer(name):
