@@ -12,10 +12,13 @@ import re
 import uuid
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from .common import InvalidInput, client, int_setting, plain, setting, table, winners_count
 
 PAGE_DEFAULT, PAGE_MAX = 20, 100
+# A page token is the newest-first index's LastEvaluatedKey: the table's key and the index's.
+PAGE_KEY = ("employee_id", "lottery", "drawn_at")
 DRAW_ID = re.compile(r"Lottery-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -76,24 +79,46 @@ def _page_token(key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(plain(key)).encode()).decode() if key else None
 
 
+def _start_key(token: str, lottery: str) -> dict:
+    """The key a page token of this lottery's listing stands for, or InvalidInput: a forged or
+    foreign token is the caller's mistake, never a 500."""
+    bad = InvalidInput("next must be a token from this API's previous page of winners")
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token))
+    except (ValueError, binascii.Error, RecursionError):  # not base64, not UTF-8, not JSON, nested too deep
+        raise bad from None
+    if not (isinstance(key, dict) and sorted(key) == sorted(PAGE_KEY)
+            and all(isinstance(v, str) and v for v in key.values()) and key["lottery"] == lottery):
+        raise bad
+    return key
+
+
 def list_winners(event) -> dict:
     params = event.get("queryStringParameters") or {}
     try:
         limit = int(params.get("limit", PAGE_DEFAULT))
-        start = json.loads(base64.urlsafe_b64decode(params["next"])) if params.get("next") else None
-    except (ValueError, binascii.Error):
-        raise InvalidInput(f"limit must be a whole number from 1 to {PAGE_MAX} and next a token from this API") from None
+    except ValueError:
+        raise InvalidInput(f"limit must be a whole number from 1 to {PAGE_MAX}, not {params['limit']!r}") from None
     if not 1 <= limit <= PAGE_MAX:
         raise InvalidInput(f"limit must be a whole number from 1 to {PAGE_MAX}, not {limit}")
+    lottery = setting("LOTTERY_NAME")
     query = {
         "IndexName": setting("WINNERS_BY_TIME_INDEX"),
-        "KeyConditionExpression": Key("lottery").eq(setting("LOTTERY_NAME")),
+        "KeyConditionExpression": Key("lottery").eq(lottery),
         "ScanIndexForward": False,  # newest first
         "Limit": limit,
     }
-    if start:
-        query["ExclusiveStartKey"] = start
-    page = table("WINNERS_TABLE").query(**query)
+    if params.get("next"):
+        query["ExclusiveStartKey"] = _start_key(params["next"], lottery)
+    try:
+        page = table("WINNERS_TABLE").query(**query)
+    except ClientError as error:
+        # Only the start key is the caller's: DynamoDB refusing it (a key longer than its limits,
+        # say) is a bad token. Without one, a ValidationException is this function's bug: a 500.
+        if "ExclusiveStartKey" not in query or error.response["Error"]["Code"] != "ValidationException":
+            raise
+        message = error.response["Error"].get("Message", "")
+        raise InvalidInput(f"next is not a key DynamoDB accepts: {message}") from None
     return respond(200, {
         "winners": [{k: w.get(k) for k in ("employee_id", "employee_name", "draw_id", "drawn_at")} for w in page["Items"]],
         "next": _page_token(page.get("LastEvaluatedKey")),

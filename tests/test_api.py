@@ -5,9 +5,11 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from conftest import REGION, load_roster
 from handlers import api, random_select_winners, record_winners, validate_winners
+from offline.faults import Fault, inject
 
 
 @pytest.fixture
@@ -95,3 +97,60 @@ def test_winners_are_listed_newest_first_one_page_at_a_time(aws):
 def test_bad_paging_is_400(aws, query):
     status, _, body = call("GET /winners", query=query)
     assert (status, body["error"]) == (400, "InvalidInput")
+
+
+def token(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+KEY = {"employee_id": "001", "lottery": "t", "drawn_at": "2024-01-01T00:00:00.000+00:00"}  # LOTTERY_NAME is t
+
+
+@pytest.mark.parametrize("next_token", [
+    token([]), token(None), token(5), token("001"), token({"x": 1}),
+    token({"employee_id": "001", "lottery": "t"}),  # a key attribute missing
+    token({**KEY, "draw_id": "d0"}),  # one too many
+    token({**KEY, "employee_id": 1}), token({**KEY, "drawn_at": None}), token({**KEY, "employee_id": {"S": "001"}}),
+    token({**KEY, "employee_id": ""}),
+    token({**KEY, "lottery": "other"}),  # a page of another lottery's listing
+    base64.urlsafe_b64encode(b"[" * 100_000).decode(),  # JSON nested past the parser's depth
+    base64.urlsafe_b64encode(b"\xff\xfe").decode(),  # not UTF-8
+], ids=["list", "null", "number", "string", "other-keys", "missing-key", "extra-key", "number-value",
+        "null-value", "typed-value", "empty-value", "other-lottery", "deep", "not-utf8"])
+def test_a_forged_page_token_is_400_and_reads_nothing(aws, next_token):
+    recorded(aws)
+    with inject(Fault("dynamodb", "Query", "InternalServerError")) as (query,):  # any read would be a 500
+        status, _, body = call("GET /winners", query={"next": next_token})
+    assert (status, body["error"], query.failed) == (400, "InvalidInput", 0)
+    assert "next" in body["message"]
+
+
+def test_a_start_key_dynamodb_refuses_is_400(aws):
+    """Well formed, but beyond DynamoDB's limits (a partition key over 2,048 bytes): DynamoDB
+    answers ValidationException (moto does not check, so it is injected as DynamoDB sends it)."""
+    recorded(aws)
+    with inject(Fault("dynamodb", "Query", "ValidationException", 400, times=1)) as (refused,):
+        status, _, body = call("GET /winners", query={"next": token({**KEY, "employee_id": "e" * 3000})})
+    assert (status, body["error"], refused.failed) == (400, "InvalidInput", 1)
+
+
+def test_a_validation_exception_without_a_token_stays_a_server_error(aws):
+    """Without a token every query parameter is this function's own: DynamoDB refusing it is a bug."""
+    with inject(Fault("dynamodb", "Query", "ValidationException", 400, times=1)):
+        with pytest.raises(ClientError):
+            call("GET /winners", query={"limit": "4"})
+
+
+def test_a_token_this_api_made_is_accepted(aws):
+    recorded(aws)
+    _, _, first = call("GET /winners", query={"limit": "1"})
+    assert sorted(json.loads(base64.urlsafe_b64decode(first["next"]))) == sorted(KEY)
+    status, _, rest = call("GET /winners", query={"limit": "1", "next": first["next"]})
+    assert status == 200 and len(rest["winners"]) == 1 and rest["winners"] != first["winners"]
+
+
+def recorded(ddb) -> None:
+    """A roster and one recorded draw of two: a listing with something to page through."""
+    load_roster(ddb)
+    event = {"draw": {"id": "d0", "started_at": "t"}, "num_of_winners": 2, "attempt": 0}
+    record_winners.handler(validate_winners.handler(random_select_winners.handler(event, None), None), None)
