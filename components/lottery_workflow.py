@@ -1,7 +1,8 @@
 """LotteryWorkflow: the seed's whole serverless lottery as one Pulumi component."""
 
 import json
-from typing import Optional, Sequence, TypedDict
+import re
+from typing import Mapping, Optional, Sequence, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -14,8 +15,6 @@ SERIAL_INDEX = "lottery_serial-index"
 WINNERS_BY_TIME_INDEX = "lottery-drawn_at-index"  # newest winners first, without a scan
 # TransactWriteItems takes 100 actions; a draw of k winners needs at most 3k+2.
 WINNERS_LIMIT = 32
-LAMBDA_SERVICE = "lambda.amazonaws.com"
-STATES_SERVICE = "states.amazonaws.com"
 
 # The seed's four functions (Lottery-<Name>), the handler module of each and the settings it reads.
 FUNCTIONS = {
@@ -35,41 +34,50 @@ API_AUTHORIZATIONS = ("AWS_IAM", "NONE")
 
 
 class LotteryWorkflowArgs(TypedDict, total=False):
-    """Settings of one lottery. Every key is optional."""
+    """Settings of one lottery. Every key is optional; `LotteryWorkflow` refuses unknown keys and
+    values out of range with a ValueError naming the key, before it creates anything."""
 
     name_prefix: pulumi.Input[str]
-    """Start of every physical name (tables, topic, functions, roles, state machine). Defaults to
-    `<component name>-<stack>`, so two stacks or two lotteries can share an account."""
+    """Fixed physical names `<prefix>-Employee`, `<prefix>-InputWinners`, ... (letters, digits and
+    hyphens, at most 32). Unset (the default), Pulumi names each resource itself with a random
+    suffix, so a replacement is created before the old one is deleted and one stack name can be
+    used in several regions. Roles are always named by Pulumi: IAM names are global to an account."""
 
     max_winners: int
     """Most winners one draw may ask for (1 to 32; default 10)."""
 
     max_attempts: int
-    """Selections one draw may make when concurrent draws take its picks (default 3)."""
+    """Selections one draw may make when concurrent draws take its picks (1 to 10; default 3)."""
 
     notification_emails: Sequence[pulumi.Input[str]]
     """Email addresses subscribed to the announcements; secrets are welcome. Each must confirm."""
 
-    log_retention_days: int
-    """Days the functions' and state machine's logs are kept (default 14)."""
+    operator_emails: Sequence[pulumi.Input[str]]
+    """Email addresses subscribed to the Alarms topic, told when something lands in the dead-letter queue."""
+
+    log_retention_days: pulumi.Input[int]
+    """Days the functions', state machine's and API's logs are kept (a CloudWatch Logs retention
+    value such as 7, 14, 30, 365; default 14)."""
 
     protect_winners: bool
-    """Turn on deletion protection for the Winners table and keep it when the stack is destroyed
-    (default true): the winners are the lottery's record."""
+    """Protect the Winners table (default true): Pulumi's `protect` and DynamoDB deletion protection
+    both, so neither `pulumi destroy` nor a replacement can delete the lottery's record."""
+
+    winners_table_import: str
+    """Name of an existing Winners table to adopt instead of creating one (one kept from an earlier
+    stack); Pulumi imports it on the next `pulumi up`."""
 
     state_machine_logging: str
     """Execution log level sent to CloudWatch Logs: OFF, ERROR (default), FATAL or ALL."""
 
     tracing: bool
-    """Trace the state machine and functions with X-Ray (default false)."""
+    """Trace with X-Ray (default false): the state machine, and the functions where Lambda offers
+    it (not in the China regions, where only the state machine is traced)."""
 
-    state_machine_type: str
-    """STANDARD (default) or EXPRESS."""
+    lambda_runtime: pulumi.Input[str]
+    """Python runtime of the functions: python3.12 (default) or python3.13."""
 
-    lambda_runtime: str
-    """Python runtime of the functions (default python3.12)."""
-
-    tags: pulumi.Input[dict[str, str]]
+    tags: pulumi.Input[Mapping[str, str]]
     """Tags on every resource that takes them."""
 
     api: bool
@@ -79,17 +87,21 @@ class LotteryWorkflowArgs(TypedDict, total=False):
     """AWS_IAM (default: callers sign with SigV4) or NONE, an explicit choice for a public demo
     (in the China regions an unauthenticated API needs an ICP licence)."""
 
-    api_throttle_rate: float
-    """Steady requests per second the API accepts (default 5)."""
+    api_throttle_rate: pulumi.Input[float]
+    """Steady requests per second the API accepts (more than 0; default 5)."""
 
-    api_throttle_burst: int
-    """Requests the API accepts in a burst (default 10)."""
+    api_throttle_burst: pulumi.Input[int]
+    """Requests the API accepts in a burst (0 or more; default 10)."""
 
     roster_upload: bool
     """A private bucket where uploading a `.csv` roster imports it (default true)."""
 
     roster_admin_emails: Sequence[pulumi.Input[str]]
     """Email addresses told when an uploaded roster is rejected."""
+
+    roster_bucket_force_destroy: bool
+    """Let `pulumi destroy` delete the roster bucket with every roster version in it (default false:
+    the destroy stops at a bucket that holds uploads, which then need emptying by hand)."""
 
     winner_events: bool
     """Publish one WinnerDrawn event per recorded winner on an EventBridge bus, with an example
@@ -99,11 +111,31 @@ class LotteryWorkflowArgs(TypedDict, total=False):
     """Also deliver the SNS announcements to an SQS queue (default false)."""
 
 
+# Every output, in the order the stack exports them: (attribute, stack output name).
+OUTPUTS = (
+    ("state_machine_arn", "state_machine_arn"),
+    ("state_machine_name", "state_machine_name"),
+    ("employee_table_name", "employee_table"),
+    ("winners_table_name", "winners_table"),
+    ("draws_table_name", "draws_table"),
+    ("notification_topic_arn", "notification_topic_arn"),
+    ("function_names", "function_names"),
+    ("api_url", "api_url"),
+    ("api_id", "api_id"),
+    ("roster_bucket", "roster_bucket"),
+    ("event_bus_name", "event_bus_name"),
+    ("winner_events_queue_url", "winner_events_queue_url"),
+    ("dead_letter_queue_url", "dead_letter_queue_url"),
+    ("alarm_topic_arn", "alarm_topic_arn"),
+    ("announcement_queue_url", "announcement_queue_url"),
+)
+
+
 class LotteryWorkflow(pulumi.ComponentResource):
     """Employee, Winners and Draws tables, the Notification topic, the four functions with a role
     each, and the Lottery state machine that draws, records and then announces winners; by default
     also an HTTP API in front of it, a roster bucket whose uploads import themselves, and
-    WinnerDrawn events on an EventBridge bus, with a dead-letter queue for what fails."""
+    WinnerDrawn events on an EventBridge bus, with a dead-letter queue and an alarm for what fails."""
 
     state_machine_arn: pulumi.Output[str]
     """ARN of the Lottery state machine: start a draw with `{"input": N}`."""
@@ -116,30 +148,44 @@ class LotteryWorkflow(pulumi.ComponentResource):
     """One audit record per draw, and the pool's size."""
     notification_topic_arn: pulumi.Output[str]
     function_names: pulumi.Output[dict[str, str]]
-    """Physical name of each function, by the seed's name (InputWinners, RandomSelectWinners, ...)."""
-    api_url: pulumi.Output[str]
-    """Base URL of the HTTP API (empty when `api` is false)."""
-    api_id: pulumi.Output[str]
-    """Id of the HTTP API (empty when `api` is false)."""
-    roster_bucket: pulumi.Output[str]
-    """Bucket where an uploaded `.csv` roster imports itself (empty when `roster_upload` is false)."""
-    event_bus_name: pulumi.Output[str]
-    """EventBridge bus carrying WinnerDrawn events (empty when `winner_events` is false)."""
-    winner_events_queue_url: pulumi.Output[str]
-    """SQS queue the example rule delivers WinnerDrawn events to (empty when `winner_events` is false)."""
-    dead_letter_queue_url: pulumi.Output[str]
-    """Where failed imports and event deliveries land (empty when both features are off)."""
-    announcement_queue_url: pulumi.Output[str]
-    """SQS queue subscribed to the announcements (empty unless `announcement_queue`)."""
+    """Physical name of each function, by the seed's name (InputWinners, RandomSelectWinners, ...,
+    and Api, ImportRoster, PublishWinnerEvents when their feature is on)."""
+    api_url: Optional[pulumi.Output[str]]
+    """Base URL of the HTTP API (none when `api` is false)."""
+    api_id: Optional[pulumi.Output[str]]
+    """Id of the HTTP API (none when `api` is false)."""
+    roster_bucket: Optional[pulumi.Output[str]]
+    """Bucket where an uploaded `.csv` roster imports itself (none when `roster_upload` is false)."""
+    event_bus_name: Optional[pulumi.Output[str]]
+    """EventBridge bus carrying WinnerDrawn events (none when `winner_events` is false)."""
+    winner_events_queue_url: Optional[pulumi.Output[str]]
+    """SQS queue the example rule delivers WinnerDrawn events to (none when `winner_events` is false)."""
+    dead_letter_queue_url: Optional[pulumi.Output[str]]
+    """Where failed imports and event deliveries land (none when both features are off)."""
+    alarm_topic_arn: Optional[pulumi.Output[str]]
+    """SNS topic the dead-letter alarm notifies (`operator_emails`; none when there is no dead-letter queue)."""
+    announcement_queue_url: Optional[pulumi.Output[str]]
+    """SQS queue subscribed to the announcements (none unless `announcement_queue`)."""
 
     def __init__(self, name: str, args: LotteryWorkflowArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        _check(args)  # before anything is registered
         super().__init__("lottery:index:LotteryWorkflow", name, {}, opts)
-        _check(args)
         self._name, self._args = name, args
-        self._prefix = pulumi.Output.from_input(args.get("name_prefix") or f"{name}-{pulumi.get_stack()}")
+        self._prefix = args.get("name_prefix")
         self._tags = args.get("tags")
         self._retention = args.get("log_retention_days", 14)
         self._tracing = args.get("tracing", False)
+        invoke_opts = pulumi.InvokeOutputOptions(parent=self)
+        self._partition = aws.get_partition_output(opts=invoke_opts).partition
+        self._account = aws.get_caller_identity_output(opts=invoke_opts).account_id
+        self._region = aws.get_region_output(opts=invoke_opts).region
+        # X-Ray for Lambda does not exist in the China regions; the state machine is traced there.
+        self._lambda_tracing = self._partition.apply(lambda p: self._tracing and p != "aws-cn")
+        if self._tracing:
+            self._partition.apply(lambda p: p == "aws-cn" and pulumi.log.warn(
+                "tracing: X-Ray for Lambda is not available in the China regions; only the state machine is traced",
+                resource=self))
+        self._functions: dict[str, aws.lambda_.Function] = {}  # every function made, by its seed-style name
         self._code = pulumi.AssetArchive({
             f"handlers/{path.name}": pulumi.FileAsset(str(path)) for path in sorted(source_dir("handlers").glob("*.py"))
         })
@@ -147,7 +193,7 @@ class LotteryWorkflow(pulumi.ComponentResource):
         roster_upload = args.get("roster_upload", True)
 
         employee, winners, draws = self._tables(stream=winner_events)
-        topic = aws.sns.Topic(f"{name}-notification", name=self._physical("Notification"), display_name="Lottery",
+        topic = aws.sns.Topic(f"{name}-notification", **self._named("Notification"), display_name="Lottery",
                               tags=self._tags, opts=self._opts())
         self._subscribe_emails(topic, "email", args.get("notification_emails"))
         self._table_arns = pulumi.Output.all(
@@ -164,7 +210,7 @@ class LotteryWorkflow(pulumi.ComponentResource):
             "DRAWS_TABLE": draws.name,
             "MAX_WINNERS": str(args.get("max_winners", 10)),
             "MAX_ATTEMPTS": str(args.get("max_attempts", 3)),
-            "LOTTERY_NAME": self._prefix,
+            "LOTTERY_NAME": pulumi.Output.from_input(self._prefix or f"{name}-{pulumi.get_stack()}"),
             "WINNERS_BY_TIME_INDEX": WINNERS_BY_TIME_INDEX,
         }
         functions = {fn: self._function(fn, module, needs, self._table_arns) for fn, (module, needs) in FUNCTIONS.items()}
@@ -176,13 +222,13 @@ class LotteryWorkflow(pulumi.ComponentResource):
         self.winners_table_name = winners.name
         self.draws_table_name = draws.name
         self.notification_topic_arn = topic.arn
-        self.function_names = pulumi.Output.all(**{fn: f.name for fn, f in functions.items()})
-        none = pulumi.Output.from_input("")
-        self.api_url = self.api_id = self.roster_bucket = self.event_bus_name = none
-        self.winner_events_queue_url = self.dead_letter_queue_url = self.announcement_queue_url = none
-        dead_letters = self._dead_letters() if roster_upload or winner_events else None
-        if dead_letters:
-            self.dead_letter_queue_url = dead_letters.url
+        self.api_url = self.api_id = self.roster_bucket = self.event_bus_name = None
+        self.winner_events_queue_url = self.dead_letter_queue_url = self.alarm_topic_arn = None
+        self.announcement_queue_url = None
+        dead_letters = None
+        if roster_upload or winner_events:
+            dead_letters, alarms = self._dead_letters()
+            self.dead_letter_queue_url, self.alarm_topic_arn = dead_letters.url, alarms.arn
         if roster_upload:
             self.roster_bucket = self._roster_upload(dead_letters)
         if winner_events:
@@ -191,28 +237,36 @@ class LotteryWorkflow(pulumi.ComponentResource):
             self.announcement_queue_url = self._announcement_queue(topic)
         if args.get("api", True):
             self.api_url, self.api_id = self._api(machine, winners)
-        self.register_outputs({
-            "state_machine_arn": self.state_machine_arn,
-            "state_machine_name": self.state_machine_name,
-            "employee_table_name": self.employee_table_name,
-            "winners_table_name": self.winners_table_name,
-            "draws_table_name": self.draws_table_name,
-            "notification_topic_arn": self.notification_topic_arn,
-            "function_names": self.function_names,
-            "api_url": self.api_url,
-            "api_id": self.api_id,
-            "roster_bucket": self.roster_bucket,
-            "event_bus_name": self.event_bus_name,
-            "winner_events_queue_url": self.winner_events_queue_url,
-            "dead_letter_queue_url": self.dead_letter_queue_url,
-            "announcement_queue_url": self.announcement_queue_url,
-        })
+        self.function_names = pulumi.Output.all(**{fn: f.name for fn, f in self._functions.items()})
+        self.register_outputs({attribute: getattr(self, attribute) for attribute, _ in OUTPUTS})
 
     def _opts(self, **kwargs) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
-    def _physical(self, suffix: str) -> pulumi.Output[str]:
-        return self._prefix.apply(lambda p: f"{p}-{suffix}")
+    def _named(self, suffix: str) -> dict:
+        """`name=<prefix>-<suffix>` with a name prefix; nothing (Pulumi's auto-name) without one."""
+        if self._prefix is None:
+            return {}
+        return {"name": pulumi.Output.from_input(self._prefix).apply(lambda p: f"{p}-{suffix}")}
+
+    def _log_group_named(self, path: str, suffix: str) -> dict:
+        """The log group's name under `path`: `<path><prefix>-<suffix>`, or unique from Pulumi."""
+        if self._prefix is None:
+            return {"name_prefix": f"{path}{self._name}-{suffix.lower()}-"}
+        return {"name": pulumi.Output.from_input(self._prefix).apply(lambda p: f"{path}{p}-{suffix}")}
+
+    def _principal(self, service: str) -> pulumi.Output[str]:
+        """The service principal of `service` in this stack's partition and region."""
+        return aws.get_service_principal_output(service_name=service, opts=pulumi.InvokeOutputOptions(parent=self)).name
+
+    def _role(self, slug: str, service: str, source_arn=None) -> aws.iam.Role:
+        """A role `service` may take for this account only (and `source_arn` when given)."""
+        return aws.iam.Role(
+            f"{slug}-role",
+            assume_role_policy=pulumi.Output.all(self._principal(service), self._account, source_arn).apply(
+                lambda a: json.dumps(policies.assume_role(a[0], a[1], a[2]))),
+            tags=self._tags, opts=self._opts(),
+        )
 
     def _subscribe_emails(self, topic: aws.sns.Topic, slug: str, emails) -> None:
         for i, email in enumerate(emails or []):
@@ -223,9 +277,9 @@ class LotteryWorkflow(pulumi.ComponentResource):
         """Employee, Winners and Draws: on-demand, point-in-time recovery, encrypted."""
         def table(suffix: str, key: str, opts=None, **kwargs) -> aws.dynamodb.Table:
             return aws.dynamodb.Table(
-                f"{self._name}-{suffix.lower()}", name=self._physical(suffix), billing_mode="PAY_PER_REQUEST",
+                f"{self._name}-{suffix.lower()}", **{**self._named(suffix), **kwargs}, billing_mode="PAY_PER_REQUEST",
                 hash_key=key, point_in_time_recovery={"enabled": True}, server_side_encryption={"enabled": True},
-                tags=self._tags, opts=pulumi.ResourceOptions.merge(self._opts(), opts), **kwargs,
+                tags=self._tags, opts=pulumi.ResourceOptions.merge(self._opts(), opts),
             )
 
         employee = table(
@@ -238,9 +292,12 @@ class LotteryWorkflow(pulumi.ComponentResource):
             }],
         )
         protect = self._args.get("protect_winners", True)
+        adopt = self._args.get("winners_table_import")
         winners = table(
             "Winners", "employee_id",
-            pulumi.ResourceOptions(retain_on_delete=protect),
+            # protect: Pulumi refuses to delete or replace it; deletion protection: so does DynamoDB.
+            pulumi.ResourceOptions(protect=protect, import_=adopt),
+            **({"name": adopt} if adopt else {}),
             attributes=[{"name": a, "type": "S"} for a in ("employee_id", "lottery", "drawn_at")],
             global_secondary_indexes=[{
                 "name": WINNERS_BY_TIME_INDEX,
@@ -259,23 +316,20 @@ class LotteryWorkflow(pulumi.ComponentResource):
                   timeout: int = 30, memory: int = 256) -> aws.lambda_.Function:
         """Lottery-<fn>: its log group, its own role and policy, and the function."""
         slug = f"{self._name}-{fn.lower()}"
-        function_name = self._physical(fn)
         logs = aws.cloudwatch.LogGroup(
-            f"{slug}-logs", name=function_name.apply(lambda n: f"/aws/lambda/{n}"),
+            f"{slug}-logs", **self._log_group_named("/aws/lambda/", fn),
             retention_in_days=self._retention, tags=self._tags, opts=self._opts(),
         )
-        role = aws.iam.Role(
-            f"{slug}-role", name=function_name,
-            assume_role_policy=json.dumps(policies.assume_role(LAMBDA_SERVICE)), tags=self._tags, opts=self._opts(),
-        )
+        role = self._role(slug, "lambda")
         policy = aws.iam.RolePolicy(
             f"{slug}-policy", role=role.id,
-            policy=pulumi.Output.all(logs.arn, arns).apply(lambda a: json.dumps(policies.function_policy(fn, a[0], a[1]))),
+            policy=pulumi.Output.all(logs.arn, arns, self._lambda_tracing).apply(
+                lambda a: json.dumps(policies.function_policy(fn, a[0], a[1], tracing=a[2]))),
             opts=self._opts(),
         )
-        return aws.lambda_.Function(
+        self._functions[fn] = aws.lambda_.Function(
             slug,
-            name=function_name,
+            **self._named(fn),
             role=role.arn,
             runtime=self._args.get("lambda_runtime", "python3.12"),
             handler=f"handlers.{module}.handler",
@@ -284,21 +338,18 @@ class LotteryWorkflow(pulumi.ComponentResource):
             memory_size=memory,
             environment={"variables": {k: self._settings[k] for k in needs}},
             logging_config={"log_format": "Text", "log_group": logs.name},
-            tracing_config={"mode": "Active" if self._tracing else "PassThrough"},
+            tracing_config={"mode": self._lambda_tracing.apply(lambda on: "Active" if on else "PassThrough")},
             tags=self._tags,
-            # The role's policy must exist before the first invocation can log.
+            # Lambda checks the role at CreateFunction (X-Ray actions when traced); the function logs from its first call.
             opts=self._opts(depends_on=[policy, logs]),
         )
+        return self._functions[fn]
 
     def _state_machine(self, functions: dict, topic: aws.sns.Topic, draws: aws.dynamodb.Table) -> aws.sfn.StateMachine:
         """The Lottery state machine, its role, and its log group when logging is on."""
         name, log_level = self._name, self._args.get("state_machine_logging", "ERROR")
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
-        state_machine_name = self._physical("Lottery")
-        role = aws.iam.Role(
-            f"{name}-state-machine-role", name=self._physical("StateMachine"),
-            assume_role_policy=json.dumps(policies.assume_role(STATES_SERVICE)), tags=self._tags, opts=self._opts(),
-        )
+        role = self._role(f"{name}-state-machine", "states", pulumi.Output.all(self._partition, self._region, self._account).apply(
+            lambda a: f"arn:{a[0]}:states:{a[1]}:{a[2]}:stateMachine:*"))
         policy = aws.iam.RolePolicy(
             f"{name}-state-machine-policy", role=role.id,
             policy=pulumi.Output.all([f.arn for f in functions.values()], topic.arn, draws.arn).apply(
@@ -311,7 +362,7 @@ class LotteryWorkflow(pulumi.ComponentResource):
             logs = aws.cloudwatch.LogGroup(
                 f"{name}-state-machine-logs",
                 # Step Functions documents the /aws/vendedlogs/ prefix to keep log resource policies small.
-                name=state_machine_name.apply(lambda n: f"/aws/vendedlogs/states/{n}"),
+                **self._log_group_named("/aws/vendedlogs/states/", "Lottery"),
                 retention_in_days=self._retention, tags=self._tags, opts=self._opts(),
             )
             logging_configuration = {
@@ -320,7 +371,7 @@ class LotteryWorkflow(pulumi.ComponentResource):
                 "log_destination": logs.arn.apply(lambda a: f"{a}:*"),
             }
         definition = pulumi.Output.all(
-            partition, topic.arn, draws.name, *[f.arn for f in functions.values()]
+            self._partition, topic.arn, draws.name, *[f.arn for f in functions.values()]
         ).apply(lambda a: render({
             "Partition": a[0],
             "NotificationTopicArn": a[1],
@@ -329,50 +380,50 @@ class LotteryWorkflow(pulumi.ComponentResource):
         }))
         return aws.sfn.StateMachine(
             f"{name}-state-machine",
-            name=state_machine_name,
+            **self._named("Lottery"),
             role_arn=role.arn,
             definition=definition,
-            type=self._args.get("state_machine_type", "STANDARD"),
+            # STANDARD only: GET /draws/{id} and the lottery command read draws with DescribeExecution,
+            # which does not serve EXPRESS executions.
+            type="STANDARD",
             logging_configuration=logging_configuration,
             tracing_configuration={"enabled": self._tracing},
             tags=self._tags,
             opts=self._opts(depends_on=[policy]),
         )
 
-    def _dead_letters(self) -> aws.sqs.Queue:
-        """Where failed imports and event deliveries end, with an alarm on its first message."""
+    def _dead_letters(self) -> tuple[aws.sqs.Queue, aws.sns.Topic]:
+        """Where failed imports and event deliveries end, with an alarm on its first message that
+        notifies the operators' topic."""
         queue = aws.sqs.Queue(
-            f"{self._name}-dead-letters", name=self._physical("DeadLetters"),
+            f"{self._name}-dead-letters", **self._named("DeadLetters"),
             message_retention_seconds=14 * 24 * 3600, sqs_managed_sse_enabled=True, tags=self._tags, opts=self._opts(),
         )
+        alarms = aws.sns.Topic(f"{self._name}-alarms", **self._named("Alarms"), display_name="Lottery alarms",
+                               tags=self._tags, opts=self._opts())
+        self._subscribe_emails(alarms, "operator", self._args.get("operator_emails"))
         aws.cloudwatch.MetricAlarm(
-            f"{self._name}-dead-letters-alarm", name=self._physical("DeadLetters-not-empty"),
+            f"{self._name}-dead-letters-alarm", **self._named("DeadLetters-not-empty"),
             alarm_description="A roster import or a WinnerDrawn delivery failed: its record is in the dead-letter queue",
             namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
             dimensions={"QueueName": queue.name}, statistic="Maximum", period=60, evaluation_periods=1,
             threshold=0, comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
-            tags=self._tags, opts=self._opts(),
+            alarm_actions=[alarms.arn], tags=self._tags, opts=self._opts(),
         )
-        return queue
-
-    def _on_failure(self, fn: str, handler: aws.lambda_.Function, dead_letters: aws.sqs.Queue) -> None:
-        """Asynchronous invocations that keep failing go to the dead-letter queue."""
-        aws.lambda_.FunctionEventInvokeConfig(
-            f"{self._name}-{fn.lower()}-on-failure", function_name=handler.name, maximum_retry_attempts=2,
-            destination_config={"on_failure": {"destination": dead_letters.arn}}, opts=self._opts(),
-        )
+        return queue, alarms
 
     def _roster_upload(self, dead_letters: aws.sqs.Queue) -> pulumi.Output[str]:
         """Seed 004: a private bucket whose .csv uploads import themselves, or are rejected by line."""
         name = self._name
         rejections = aws.sns.Topic(
-            f"{name}-roster-rejections", name=self._physical("RosterRejections"), display_name="Lottery roster",
+            f"{name}-roster-rejections", **self._named("RosterRejections"), display_name="Lottery roster",
             tags=self._tags, opts=self._opts(),
         )
         self._subscribe_emails(rejections, "roster-admin", self._args.get("roster_admin_emails"))
         bucket = aws.s3.Bucket(
-            f"{name}-roster", bucket_prefix=self._prefix.apply(lambda p: f"{p.lower()}-roster-"),
-            force_destroy=False, tags=self._tags, opts=self._opts(),
+            f"{name}-roster",
+            bucket_prefix=pulumi.Output.from_input(self._prefix or name).apply(lambda p: f"{p.lower()}-roster-"),
+            force_destroy=self._args.get("roster_bucket_force_destroy", False), tags=self._tags, opts=self._opts(),
         )
         aws.s3.BucketPublicAccessBlock(
             f"{name}-roster-private", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
@@ -391,11 +442,14 @@ class LotteryWorkflow(pulumi.ComponentResource):
             **{k: self._table_arns.apply(lambda t, k=k: t[k]) for k in ("employee_table", "winners_table", "draws_table")},
             roster_bucket=bucket.arn, rejections_topic=rejections.arn, dead_letters=dead_letters.arn,
         ), timeout=300, memory=512)
-        self._on_failure("ImportRoster", importer, dead_letters)
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        # S3 invokes asynchronously: an import that keeps failing goes to the dead-letter queue.
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-importroster-on-failure", function_name=importer.name, maximum_retry_attempts=2,
+            destination_config={"on_failure": {"destination": dead_letters.arn}}, opts=self._opts(),
+        )
         allow_s3 = aws.lambda_.Permission(
             f"{name}-roster-permission", action="lambda:InvokeFunction", function=importer.name,
-            principal="s3.amazonaws.com", source_arn=bucket.arn, source_account=account, opts=self._opts(),
+            principal=self._principal("s3"), source_arn=bucket.arn, source_account=self._account, opts=self._opts(),
         )
         aws.s3.BucketNotification(
             f"{name}-roster-notification", bucket=bucket.id,
@@ -408,23 +462,24 @@ class LotteryWorkflow(pulumi.ComponentResource):
     def _winner_events(self, winners: aws.dynamodb.Table, dead_letters: aws.sqs.Queue):
         """Seed 003: the Winners stream fans out to WinnerDrawn events; an example rule queues them."""
         name = self._name
-        bus = aws.cloudwatch.EventBus(f"{name}-events", name=self._physical("Events"), tags=self._tags, opts=self._opts())
+        bus = aws.cloudwatch.EventBus(f"{name}-events", **self._named("Events"), tags=self._tags, opts=self._opts())
         self._settings["EVENT_BUS_NAME"] = bus.name
         publisher = self._function("PublishWinnerEvents", *EVENTS_FUNCTION, pulumi.Output.all(
             winners_table=winners.arn, event_bus=bus.arn, dead_letters=dead_letters.arn,
         ))
-        self._on_failure("PublishWinnerEvents", publisher, dead_letters)
+        # No event invoke config: the stream mapping invokes synchronously; its own retries and
+        # on-failure destination below are what apply.
         aws.lambda_.EventSourceMapping(
             f"{name}-winners-stream", event_source_arn=winners.stream_arn, function_name=publisher.arn,
             starting_position="LATEST", batch_size=10, maximum_retry_attempts=3, bisect_batch_on_function_error=True,
             destination_config={"on_failure": {"destination_arn": dead_letters.arn}}, opts=self._opts(),
         )
         consumer = aws.sqs.Queue(
-            f"{name}-winner-events-queue", name=self._physical("WinnerEvents"), sqs_managed_sse_enabled=True,
+            f"{name}-winner-events-queue", **self._named("WinnerEvents"), sqs_managed_sse_enabled=True,
             tags=self._tags, opts=self._opts(),
         )
         rule = aws.cloudwatch.EventRule(
-            f"{name}-winner-drawn", name=self._physical("WinnerDrawn"), event_bus_name=bus.name,
+            f"{name}-winner-drawn", **self._named("WinnerDrawn"), event_bus_name=bus.name,
             description="Every WinnerDrawn event, to the example consumer queue",
             event_pattern=json.dumps({"source": ["lottery"], "detail-type": ["WinnerDrawn"]}),
             tags=self._tags, opts=self._opts(),
@@ -432,17 +487,17 @@ class LotteryWorkflow(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(
             f"{name}-winner-drawn-to-queue", rule=rule.name, event_bus_name=bus.name, arn=consumer.arn, opts=self._opts(),
         )
-        self._allow_into_queue(f"{name}-winner-events-queue-policy", consumer, "events.amazonaws.com", rule.arn)
+        self._allow_into_queue(f"{name}-winner-events-queue-policy", consumer, "events", rule.arn)
         return bus.name, consumer.url
 
     def _announcement_queue(self, topic: aws.sns.Topic) -> pulumi.Output[str]:
         """An SQS queue subscribed to the announcements."""
         name = self._name
         queue = aws.sqs.Queue(
-            f"{name}-announcements-queue", name=self._physical("Announcements"), sqs_managed_sse_enabled=True,
+            f"{name}-announcements-queue", **self._named("Announcements"), sqs_managed_sse_enabled=True,
             tags=self._tags, opts=self._opts(),
         )
-        self._allow_into_queue(f"{name}-announcements-queue-policy", queue, "sns.amazonaws.com", topic.arn)
+        self._allow_into_queue(f"{name}-announcements-queue-policy", queue, "sns", topic.arn)
         aws.sns.TopicSubscription(
             f"{name}-announcements-to-queue", topic=topic.arn, protocol="sqs", endpoint=queue.arn,
             raw_message_delivery=True, opts=self._opts(),
@@ -452,8 +507,8 @@ class LotteryWorkflow(pulumi.ComponentResource):
     def _allow_into_queue(self, resource_name: str, queue: aws.sqs.Queue, service: str, source_arn) -> None:
         aws.sqs.QueuePolicy(
             resource_name, queue_url=queue.url,
-            policy=pulumi.Output.all(queue.arn, source_arn).apply(
-                lambda a: json.dumps(policies.queue_policy(a[0], service, a[1]))),
+            policy=pulumi.Output.all(queue.arn, self._principal(service), source_arn).apply(
+                lambda a: json.dumps(policies.queue_policy(a[0], a[1], a[2]))),
             opts=self._opts(),
         )
 
@@ -466,7 +521,7 @@ class LotteryWorkflow(pulumi.ComponentResource):
             winners_by_time_index=winners.arn.apply(lambda a: f"{a}/index/{WINNERS_BY_TIME_INDEX}"),
         ))
         api = aws.apigatewayv2.Api(
-            f"{name}-api", name=self._physical("Api"), protocol_type="HTTP",
+            f"{name}-api", **self._named("Api"), protocol_type="HTTP",
             description="Start lottery draws, read their results, list the winners", tags=self._tags, opts=self._opts(),
         )
         integration = aws.apigatewayv2.Integration(
@@ -480,7 +535,8 @@ class LotteryWorkflow(pulumi.ComponentResource):
                 target=integration.id.apply(lambda i: f"integrations/{i}"), opts=self._opts(),
             )
         access_logs = aws.cloudwatch.LogGroup(
-            f"{name}-api-access-logs", name=self._physical("Api").apply(lambda n: f"/aws/apigateway/{n}"),
+            # Delivered by log delivery: a /aws/vendedlogs/ name keeps the log resource policy small.
+            f"{name}-api-access-logs", **self._log_group_named("/aws/vendedlogs/apigateway/", "Api"),
             retention_in_days=self._retention, tags=self._tags, opts=self._opts(),
         )
         stage = aws.apigatewayv2.Stage(
@@ -499,19 +555,75 @@ class LotteryWorkflow(pulumi.ComponentResource):
         )
         aws.lambda_.Permission(
             f"{name}-api-permission", action="lambda:InvokeFunction", function=handler.name,
-            principal="apigateway.amazonaws.com",
+            principal=self._principal("apigateway"),
             # This API only, any stage, method and route.
             source_arn=api.execution_arn.apply(lambda a: f"{a}/*/*"), opts=self._opts(),
         )
         return stage.invoke_url, api.id
 
 
+# CloudWatch Logs' retention values (days).
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LAMBDA_RUNTIMES = ("python3.12", "python3.13")
+LOG_LEVELS = ("OFF", "ERROR", "FATAL", "ALL")
+NAME_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
+_BOOLEANS = ("protect_winners", "tracing", "api", "roster_upload", "roster_bucket_force_destroy", "winner_events",
+             "announcement_queue")
+_EMAIL_LISTS = ("notification_emails", "operator_emails", "roster_admin_emails")
+# Settings that were offered once and are refused now, with the reason.
+_REFUSED = {
+    "state_machine_type": "the lottery runs as a STANDARD workflow: GET /draws/{id} and the lottery command read "
+                          "draws with DescribeExecution, which does not serve EXPRESS executions",
+}
+
+
+def _plain(value) -> bool:
+    """A value known now, which can be checked before anything is created (not an Output)."""
+    return not isinstance(value, pulumi.Output)
+
+
 def _check(args: LotteryWorkflowArgs) -> None:
-    """Refuse settings that would deploy a broken lottery, before anything is created."""
-    max_winners = args.get("max_winners", 10)
-    if not 1 <= max_winners <= WINNERS_LIMIT:
-        raise ValueError(f"max_winners must be from 1 to {WINNERS_LIMIT}, not {max_winners}")
-    if args.get("api_authorization", "AWS_IAM") not in API_AUTHORIZATIONS:
-        raise ValueError(f"api_authorization must be AWS_IAM or NONE, not {args['api_authorization']}")
-    if args.get("state_machine_logging", "ERROR") not in ("OFF", "ERROR", "FATAL", "ALL"):
-        raise ValueError(f"state_machine_logging must be OFF, ERROR, FATAL or ALL, not {args['state_machine_logging']}")
+    """Refuse settings that would deploy a broken lottery, before anything is created.
+
+    Every key with a fixed set or range is checked; a pass-through input that is an Output is
+    left to AWS to check at deploy time."""
+    for key in args:
+        if key in _REFUSED:
+            raise ValueError(f"{key} is not a setting of LotteryWorkflow any more: {_REFUSED[key]}")
+        if key not in LotteryWorkflowArgs.__annotations__:
+            raise ValueError(f"{key} is not a setting of LotteryWorkflow "
+                             f"(settings: {', '.join(sorted(LotteryWorkflowArgs.__annotations__))})")
+
+    def whole(key: str, low: int, high: int | None = None) -> None:
+        value = args.get(key)
+        if value is not None and _plain(value) and (
+                type(value) is not int or value < low or (high is not None and value > high)):
+            raise ValueError(f"{key} must be a whole number from {low}{f' to {high}' if high else ' up'}, not {value!r}")
+
+    def one_of(key: str, allowed) -> None:
+        value = args.get(key)
+        if value is not None and _plain(value) and value not in allowed:
+            raise ValueError(f"{key} must be one of {', '.join(map(str, allowed))}, not {value!r}")
+
+    whole("max_winners", 1, WINNERS_LIMIT)
+    whole("max_attempts", 1, 10)
+    whole("api_throttle_burst", 0)
+    one_of("log_retention_days", RETENTION_DAYS)
+    one_of("lambda_runtime", LAMBDA_RUNTIMES)
+    one_of("api_authorization", API_AUTHORIZATIONS)
+    one_of("state_machine_logging", LOG_LEVELS)
+    for key in _BOOLEANS:
+        if key in args and type(args[key]) is not bool:
+            raise ValueError(f"{key} must be true or false, not {args[key]!r}")
+    for key in _EMAIL_LISTS:
+        if key in args and (isinstance(args[key], str) or not isinstance(args[key], Sequence)):
+            raise ValueError(f"{key} must be a list of email addresses, not {args[key]!r}")
+    rate = args.get("api_throttle_rate")
+    if rate is not None and _plain(rate) and (type(rate) not in (int, float) or not rate > 0):
+        raise ValueError(f"api_throttle_rate must be a number of requests per second above 0, not {rate!r}")
+    prefix = args.get("name_prefix")
+    if prefix is not None and _plain(prefix) and (not isinstance(prefix, str) or not NAME_PREFIX.fullmatch(prefix)):
+        raise ValueError(f"name_prefix must be 1 to 32 letters, digits and hyphens, starting with a letter or digit, not {prefix!r}")
+    adopt = args.get("winners_table_import")
+    if adopt is not None and (not isinstance(adopt, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", adopt)):
+        raise ValueError(f"winners_table_import must be the name of an existing DynamoDB table, not {adopt!r}")

@@ -14,17 +14,30 @@ def document(statements: list[dict]) -> dict:
     return {"Version": VERSION, "Statement": statements}
 
 
-def assume_role(service_principal: str) -> dict:
-    return document([{"Effect": "Allow", "Principal": {"Service": service_principal}, "Action": "sts:AssumeRole"}])
+def assume_role(service_principal: str, account: str, source_arn: str | None = None) -> dict:
+    """A service may take the role only on behalf of this account (and, given `source_arn`, of those
+    resources): the confused-deputy guard AWS recommends for service roles."""
+    condition = {"StringEquals": {"aws:SourceAccount": account}}
+    if source_arn:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    return document([{"Effect": "Allow", "Principal": {"Service": service_principal}, "Action": "sts:AssumeRole",
+                      "Condition": condition}])
 
 
-def function_policy(function: str, log_group_arn: str, arns: dict[str, str]) -> dict:
+# X-Ray's write actions take no resource-level permissions: AWS documents them on "*" only.
+_TRACE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+
+
+def function_policy(function: str, log_group_arn: str, arns: dict[str, str], tracing: bool = False) -> dict:
     """The policy of one Lambda function's role.
 
     `arns` holds employee_table, employee_index, winners_table and draws_table; for the API
-    function, state_machine and winners_by_time_index.
+    function, state_machine and winners_by_time_index. With `tracing` (Active X-Ray tracing),
+    Lambda requires the trace write actions at CreateFunction.
     """
     statements = [_allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:log-stream:*"])]
+    if tracing:
+        statements.append(_allow("SendTraces", _TRACE_ACTIONS, ["*"]))
     if function == "RandomSelectWinners":
         statements += [
             _allow("HoldPool", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [arns["draws_table"]]),
@@ -41,12 +54,10 @@ def function_policy(function: str, log_group_arn: str, arns: dict[str, str]) -> 
         ]
     elif function == "Api":
         # `arns` holds state_machine and winners_by_time_index.
-        # This machine's executions, standard or express (the component takes either type).
-        executions = [arns["state_machine"].replace(":stateMachine:", f":{kind}:") + suffix
-                      for kind, suffix in (("execution", ":*"), ("express", ":*:*"))]
+        executions = arns["state_machine"].replace(":stateMachine:", ":execution:") + ":*"
         statements += [
             _allow("StartDraws", ["states:StartExecution"], [arns["state_machine"]]),
-            _allow("ReadDraws", ["states:DescribeExecution"], executions),
+            _allow("ReadDraws", ["states:DescribeExecution"], [executions]),
             _allow("ListWinners", ["dynamodb:Query"], [arns["winners_by_time_index"]]),
         ]
     elif function == "ImportRoster":
@@ -100,8 +111,5 @@ def state_machine_policy(function_arns: list[str], topic_arn: str, draws_table_a
             "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
         ], ["*"]))
     if tracing:
-        # X-Ray's write actions take no resource-level permissions either.
-        statements.append(_allow("SendTraces", [
-            "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
-        ], ["*"]))
+        statements.append(_allow("SendTraces", ["xray:GetSamplingRules", "xray:GetSamplingTargets", *_TRACE_ACTIONS], ["*"]))
     return document(statements)

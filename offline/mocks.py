@@ -1,5 +1,6 @@
 """Pulumi mocks that create every resource in moto and answer with moto's own ids and ARNs."""
 
+import hashlib
 import io
 import uuid
 import zipfile
@@ -19,6 +20,35 @@ def partition_of(region: str) -> dict:
         "dnsSuffix": "amazonaws.com.cn" if china else "amazonaws.com",
         "reverseDnsPrefix": "cn.com.amazonaws" if china else "com.amazonaws",
     }
+
+
+# Resources the provider names itself when the program gives no name (Pulumi's auto-naming).
+AUTO_NAMED = (
+    "aws:dynamodb/table:Table", "aws:sns/topic:Topic", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
+    "aws:lambda/function:Function", "aws:sfn/stateMachine:StateMachine", "aws:apigatewayv2/api:Api",
+    "aws:sqs/queue:Queue", "aws:cloudwatch/eventBus:EventBus", "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+)
+
+
+def physical_name(args: pulumi.runtime.MockResourceArgs) -> str | None:
+    """The name `pulumi up` would give: the program's own, else its prefix or the resource's logical
+    name followed by a suffix; the suffix is derived from the logical name, so the same stack keeps
+    its names from run to run, as a deployed stack keeps them from update to update."""
+    if args.typ not in AUTO_NAMED:
+        return None
+    if args.inputs.get("name"):
+        return args.inputs["name"]
+    suffix = hashlib.sha256(f"{args.typ}/{args.name}".encode()).hexdigest()[:7]
+    return f"{args.inputs['namePrefix']}{suffix}" if args.inputs.get("namePrefix") else f"{args.name}-{suffix}"
+
+
+def service_principal(args: pulumi.runtime.MockCallArgs) -> dict:
+    """getServicePrincipal's answer: `<service>.amazonaws.com` for every service the lottery uses,
+    in both partitions."""
+    service = args.args["serviceName"]
+    return {"id": f"{service}.amazonaws.com", "name": f"{service}.amazonaws.com", "serviceName": service,
+            "suffix": "com", "region": args.args.get("region") or ""}
 
 
 def archive_bytes(archive) -> bytes:
@@ -49,6 +79,10 @@ class MotoMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == "aws:index/getPartition:getPartition":
             return self.partition
+        if args.token == "aws:index/getServicePrincipal:getServicePrincipal":
+            return service_principal(args)
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"id": self.region, "name": self.region, "region": self.region}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             identity = self.client("sts").get_caller_identity()
             return {"accountId": identity["Account"], "arn": identity["Arn"], "userId": identity["UserId"], "id": identity["Account"]}
@@ -87,9 +121,11 @@ class MotoMocks(pulumi.runtime.Mocks):
         }.get(args.typ)
         if create is None:
             raise NotImplementedError(f"the offline runtime cannot create {args.typ} ({args.name})")
-        physical_id, extra = create(args.inputs)
+        name = physical_name(args)
+        inputs = {**args.inputs, "name": name} if name else args.inputs
+        physical_id, extra = create(inputs)
         self.created.append((args.typ, physical_id))
-        return physical_id, {**args.inputs, **extra}
+        return physical_id, {**inputs, **extra}
 
     def _table(self, i):
         attributes = [{"AttributeName": a["name"], "AttributeType": a["type"]} for a in i["attributes"]]
@@ -245,7 +281,8 @@ class MotoMocks(pulumi.runtime.Mocks):
             AlarmName=i["name"], Namespace=i["namespace"], MetricName=i["metricName"],
             Dimensions=[{"Name": k, "Value": v} for k, v in i["dimensions"].items()], Statistic=i["statistic"],
             Period=int(i["period"]), EvaluationPeriods=int(i["evaluationPeriods"]), Threshold=float(i["threshold"]),
-            ComparisonOperator=i["comparisonOperator"], TreatMissingData=i.get("treatMissingData", "missing"))
+            ComparisonOperator=i["comparisonOperator"], TreatMissingData=i.get("treatMissingData", "missing"),
+            AlarmActions=i.get("alarmActions") or [])
         (alarm,) = self.client("cloudwatch").describe_alarms(AlarmNames=[i["name"]])["MetricAlarms"]
         return i["name"], {"arn": alarm["AlarmArn"]}
 

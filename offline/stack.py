@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 
+import boto3
 from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -79,5 +80,6 @@ class OfflineStack(Lottery):
 
     def rejections(self) -> list[str]:
         """Every roster rejection notice, oldest first."""
-        topics = sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics
-        return self._sent(next(arn for arn in topics if arn.endswith("-RosterRejections")))
+        importer = boto3.client("lambda", region_name=self.region).get_function_configuration(
+            FunctionName=self.outputs["function_names"]["ImportRoster"])
+        return self._sent(importer["Environment"]["Variables"]["REJECTIONS_TOPIC_ARN"])

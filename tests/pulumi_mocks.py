@@ -2,7 +2,7 @@
 
 import pulumi
 
-from offline.mocks import partition_of
+from offline.mocks import partition_of, physical_name, service_principal
 
 ACCOUNT = "123456789012"
 ARNS = {  # type token: (service, resource part of the ARN)
@@ -22,8 +22,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, region: str):
         self.region, self.partition = region, partition_of(region)
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
+        self.states: dict[tuple[str, str], dict] = {}  # (type, logical name): the state answered
 
     def call(self, args):
+        if args.token == "aws:index/getServicePrincipal:getServicePrincipal":
+            return service_principal(args)
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"id": self.region, "name": self.region, "region": self.region}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT, "arn": f"arn:{self.partition['partition']}:iam::{ACCOUNT}:user/test",
                     "id": ACCOUNT, "userId": "AIDTEST"}
@@ -33,11 +38,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def new_resource(self, args):
         self.resources.append(args)
         state = dict(args.inputs)
-        physical_id = args.inputs.get("name", args.name)
+        physical_id = physical_name(args) or args.inputs.get("name", args.name)
+        if physical_id != args.name:
+            state["name"] = physical_id
         if args.typ in ARNS:
             service, resource = ARNS[args.typ]
             region = "" if service == "iam" else self.region
-            state["arn"] = f"arn:{self.partition['partition']}:{service}:{region}:{ACCOUNT}:{resource.format(**args.inputs)}"
+            state["arn"] = f"arn:{self.partition['partition']}:{service}:{region}:{ACCOUNT}:{resource.format(**state)}"
         elif args.typ == "aws:s3/bucket:Bucket":
             physical_id = f"{args.inputs['bucketPrefix']}0001"
             state.update(bucket=physical_id, arn=f"arn:{self.partition['partition']}:s3:::{physical_id}")
@@ -50,14 +57,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif args.typ == "aws:apigatewayv2/integration:Integration":
             physical_id = "int123"
         if args.typ == "aws:sqs/queue:Queue":
-            state["url"] = f"https://sqs.{self.region}.{self.partition['dnsSuffix']}/{ACCOUNT}/{args.inputs['name']}"
+            state["url"] = f"https://sqs.{self.region}.{self.partition['dnsSuffix']}/{ACCOUNT}/{physical_id}"
         if args.typ == "aws:dynamodb/table:Table" and args.inputs.get("streamEnabled"):
             state["streamArn"] = f"{state['arn']}/stream/2026-11-23T00:00:00.000"
+        self.states[(args.typ, args.name)] = state
         return physical_id, state
 
     def of_type(self, token: str) -> list:
         return [r for r in self.resources if r.typ == token]
 
-    def one(self, token: str, name_suffix: str):
-        (found,) = [r for r in self.of_type(token) if r.inputs.get("name", r.name).endswith(name_suffix)]
+    def one(self, token: str, logical_suffix: str):
+        """The one resource of type `token` whose logical name ends with `logical_suffix` (any case)."""
+        (found,) = [r for r in self.of_type(token) if r.name.lower().endswith(logical_suffix.lower())]
         return found
+
+    def state(self, token: str, logical_suffix: str) -> dict:
+        """What the mocks answered for that one resource: its inputs, physical name and ARN."""
+        return self.states[(token, self.one(token, logical_suffix).name)]

@@ -4,11 +4,13 @@ import json
 import subprocess
 import sys
 
+import pulumi
 import pytest
 from parliament import analyze_policy_string
 
 from conftest import ROOT
 from offline.program import run_program
+from offline.mocks import AUTO_NAMED
 from pulumi_mocks import RecordingMocks
 
 STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}
@@ -25,9 +27,8 @@ def deployed(request):
     return request.param, mocks, exports
 
 
-def built(args, region="us-east-1") -> RecordingMocks:
+def built(args, region="us-east-1", opts=None) -> RecordingMocks:
     """The resources one LotteryWorkflow("x", args) registers under fresh mocks."""
-    import pulumi
     from components import LotteryWorkflow
 
     mocks = RecordingMocks(region)
@@ -35,7 +36,7 @@ def built(args, region="us-east-1") -> RecordingMocks:
 
     @pulumi.runtime.test
     def build():
-        return LotteryWorkflow("x", args).state_machine_arn
+        return LotteryWorkflow("x", args, opts).state_machine_arn
 
     build()
     return mocks
@@ -52,14 +53,32 @@ def arn_strings(value):
             yield from arn_strings(v)
 
 
-def policy_of(mocks, role_suffix):
-    role = mocks.one("aws:iam/role:Role", role_suffix)
-    (policy,) = [p for p in mocks.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.inputs["name"]]
+TABLE, FUNCTION, ROLE, LOGS = ("aws:dynamodb/table:Table", "aws:lambda/function:Function", "aws:iam/role:Role",
+                               "aws:cloudwatch/logGroup:LogGroup")
+
+
+def arn(mocks, token, logical_suffix):
+    return mocks.state(token, logical_suffix)["arn"]
+
+
+def physical(mocks, token, logical_suffix):
+    return mocks.state(token, logical_suffix)["name"]
+
+
+def own_logs(mocks, fn):
+    """The WriteOwnLogs statement of function `fn`: its log group's streams."""
+    return (["logs:CreateLogStream", "logs:PutLogEvents"], [f"{arn(mocks, LOGS, f'-{fn}-logs')}:log-stream:*"])
+
+
+def policy_of(mocks, fn):
+    role = mocks.states[(ROLE, mocks.one(ROLE, f"-{fn}-role").name)]
+    (policy,) = [p for p in mocks.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role["name"]]
     return json.loads(policy.inputs["policy"])
 
 
-def statements(policy):
-    return {s["Sid"]: (s["Action"], s["Resource"]) for s in policy["Statement"]}
+def statements(policy, traces=False):
+    """Sid: (actions, resources); X-Ray's statement only if asked (test_tracing covers it)."""
+    return {s["Sid"]: (s["Action"], s["Resource"]) for s in policy["Statement"] if traces or s["Sid"] != "SendTraces"}
 
 
 def test_inventory(deployed):
@@ -70,7 +89,7 @@ def test_inventory(deployed):
     assert counts == {
         "lottery:index:LotteryWorkflow": 1,
         "aws:dynamodb/table:Table": 3,
-        "aws:sns/topic:Topic": 2,  # announcements, roster rejections
+        "aws:sns/topic:Topic": 3,  # announcements, roster rejections, alarms
         "aws:cloudwatch/logGroup:LogGroup": 9,  # seven functions, the state machine, the API's access log
         "aws:iam/role:Role": 8,
         "aws:iam/rolePolicy:RolePolicy": 8,
@@ -93,11 +112,29 @@ def test_inventory(deployed):
         "aws:cloudwatch/eventTarget:EventTarget": 1,
         "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
         "aws:lambda/eventSourceMapping:EventSourceMapping": 1,
-        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
+        # S3's asynchronous invocation of the import only: the stream mapping invokes synchronously.
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
     }
-    names = [r.inputs["name"] for r in mocks.resources if "name" in r.inputs and r.typ != "aws:apigatewayv2/stage:Stage"]
-    names.append(mocks.of_type("aws:s3/bucket:Bucket")[0].inputs["bucketPrefix"])
-    assert all(n.startswith(f"lottery-{stack}-") or f"/lottery-{stack}-" in n for n in names)
+
+
+def test_pulumi_names_every_resource_by_default(deployed):
+    """No fixed physical name: a replacement creates before it deletes, and one stack name can
+    live in two regions of one account (IAM role names are global)."""
+    _, mocks, _ = deployed
+    named = [r for r in mocks.resources if r.typ in AUTO_NAMED and r.inputs.get("name")]
+    assert named == []
+    prefixes = [g.inputs["namePrefix"] for g in mocks.of_type(LOGS)]
+    assert all(p.startswith(("/aws/lambda/lottery-", "/aws/vendedlogs/states/lottery-", "/aws/vendedlogs/apigateway/lottery-"))
+               for p in prefixes), prefixes
+    assert len({mocks.states[(ROLE, r.name)]["name"] for r in mocks.of_type(ROLE)}) == 8
+
+
+def test_a_name_prefix_gives_fixed_names_but_roles_stay_unique():
+    mocks = built({"name_prefix": "party"})
+    assert physical(mocks, TABLE, "-winners") == "party-Winners"
+    assert physical(mocks, FUNCTION, "-inputwinners") == "party-InputWinners"
+    assert mocks.one(LOGS, "-inputwinners-logs").inputs["name"] == "/aws/lambda/party-InputWinners"
+    assert all("name" not in r.inputs for r in mocks.of_type(ROLE))
 
 
 def test_every_arn_is_in_the_stack_partition(deployed):
@@ -134,13 +171,33 @@ def test_tables(deployed):
 
 def test_winners_protection_follows_config(deployed):
     stack, mocks, _ = deployed
-    winners = mocks.one("aws:dynamodb/table:Table", "-Winners").inputs
+    winners = mocks.one(TABLE, "-Winners").inputs
     assert winners["deletionProtectionEnabled"] is (stack == "us")  # Pulumi.us.yaml protects, dev does not
+
+
+@pytest.mark.parametrize("args, protected", [({}, True), ({"protect_winners": False}, False)])
+def test_winners_is_protected_by_pulumi_too_and_nothing_is_retained(args, protected):
+    options = {}
+
+    def seen(resource):
+        options[resource.name] = resource.opts
+        return None
+
+    built(args, opts=pulumi.ResourceOptions(transformations=[seen]))
+    assert options["x-winners"].protect is protected
+    assert not any(o.retain_on_delete for o in options.values())
+    assert not any(o.protect for name, o in options.items() if name != "x-winners")
+
+
+def test_a_kept_winners_table_can_be_adopted():
+    mocks = built({"winners_table_import": "lottery-winners-0a1b2c3"})
+    winners = mocks.one(TABLE, "-winners")
+    assert (winners.resource_id, winners.inputs["name"]) == ("lottery-winners-0a1b2c3", "lottery-winners-0a1b2c3")
 
 
 def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
     stack, mocks, exports = deployed
-    tables = {t.inputs["name"].rsplit("-", 1)[1]: t.inputs["name"] for t in mocks.of_type("aws:dynamodb/table:Table")}
+    tables = {t: physical(mocks, TABLE, f"-{t}") for t in ("Employee", "Winners", "Draws")}
     expected = {
         "InputWinners": {"MAX_WINNERS": "10"},
         "RandomSelectWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"],
@@ -150,13 +207,13 @@ def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
                           "WINNERS_TABLE": tables["Winners"], "LOTTERY_NAME": f"lottery-{stack}"},
     }
     for fn in FUNCTIONS:
-        f = mocks.one("aws:lambda/function:Function", f"-{fn}").inputs
+        f = mocks.one(FUNCTION, f"-{fn}").inputs
         assert f["environment"] == {"variables": expected[fn]}
-        assert f["runtime"] >= "python3.12" and f["handler"].startswith("handlers.")
+        assert f["runtime"] == "python3.12" and f["handler"].startswith("handlers.")
         assert sorted(f["code"].assets) == sorted(
             f"handlers/{p.name}" for p in (ROOT / "handlers").glob("*.py"))
-        assert f["loggingConfig"]["logGroup"] == f"/aws/lambda/{f['name']}"
-    api = mocks.one("aws:lambda/function:Function", "-Api").inputs
+        assert f["loggingConfig"]["logGroup"] == physical(mocks, LOGS, f"-{fn}-logs")
+    api = mocks.one(FUNCTION, "-Api").inputs
     assert api["handler"] == "handlers.api.handler"
     assert api["environment"]["variables"] == {
         "STATE_MACHINE_ARN": exports["state_machine_arn"], "WINNERS_TABLE": tables["Winners"],
@@ -171,14 +228,16 @@ def test_api_routes_are_iam_authorised_and_reach_the_api_function(deployed):
     assert {r.inputs["authorizationType"] for r in routes} == {"AWS_IAM"}
     assert {r.inputs["target"] for r in routes} == {"integrations/int123"}
     (integration,) = mocks.of_type("aws:apigatewayv2/integration:Integration")
-    assert integration.inputs["integrationUri"] == f"arn:{p}:lambda:{region}:123456789012:function:lottery-{stack}-Api"
+    assert integration.inputs["integrationUri"] == arn(mocks, FUNCTION, "-api")
     assert (integration.inputs["integrationType"], integration.inputs["payloadFormatVersion"]) == ("AWS_PROXY", "2.0")
     (permission,) = [x for x in mocks.of_type("aws:lambda/permission:Permission") if x.inputs["principal"] != "s3.amazonaws.com"]
     assert permission.inputs["sourceArn"] == f"arn:{p}:execute-api:{region}:123456789012:a1b2c3/*/*"
     assert permission.inputs["principal"] == "apigateway.amazonaws.com"
     (stage,) = mocks.of_type("aws:apigatewayv2/stage:Stage")
     assert stage.inputs["defaultRouteSettings"] == {"throttlingRateLimit": 5, "throttlingBurstLimit": 10}
-    assert stage.inputs["accessLogSettings"]["destinationArn"].endswith(f":log-group:/aws/apigateway/lottery-{stack}-Api")
+    # Delivered by log delivery: under /aws/vendedlogs/, as AWS advises.
+    assert stage.inputs["accessLogSettings"]["destinationArn"] == arn(mocks, LOGS, "-api-access-logs")
+    assert physical(mocks, LOGS, "-api-access-logs").startswith("/aws/vendedlogs/apigateway/lottery-api-")
     assert exports["api_url"].startswith("https://a1b2c3.execute-api.")
 
 
@@ -186,13 +245,11 @@ def test_exact_api_policy(deployed):
     stack, mocks, exports = deployed
     region, p = STACKS[stack]
     machine = exports["state_machine_arn"]
-    assert statements(policy_of(mocks, "-Api")) == {
-        "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"],
-                         [f"arn:{p}:logs:{region}:123456789012:log-group:/aws/lambda/lottery-{stack}-Api:log-stream:*"]),
+    assert statements(policy_of(mocks, "Api")) == {
+        "WriteOwnLogs": own_logs(mocks, "Api"),
         "StartDraws": (["states:StartExecution"], [machine]),
-        "ReadDraws": (["states:DescribeExecution"], [machine.replace(":stateMachine:", ":execution:") + ":*",
-                                                     machine.replace(":stateMachine:", ":express:") + ":*:*"]),
-        "ListWinners": (["dynamodb:Query"], [f"arn:{p}:dynamodb:{region}:123456789012:table/lottery-{stack}-Winners/index/lottery-drawn_at-index"]),
+        "ReadDraws": (["states:DescribeExecution"], [machine.replace(":stateMachine:", ":execution:") + ":*"]),
+        "ListWinners": (["dynamodb:Query"], [f"{arn(mocks, TABLE, '-winners')}/index/lottery-drawn_at-index"]),
     }
 
 
@@ -209,14 +266,15 @@ def test_roster_upload_resources(deployed):
     stack, mocks, exports = deployed
     region, p = STACKS[stack]
     bucket = mocks.of_type("aws:s3/bucket:Bucket")[0]
-    assert bucket.inputs["bucketPrefix"] == f"lottery-{stack}-roster-" and exports["roster_bucket"].startswith("lottery-")
+    assert bucket.inputs["bucketPrefix"] == "lottery-roster-" and exports["roster_bucket"].startswith("lottery-roster-")
+    assert bucket.inputs["forceDestroy"] is False
     block = mocks.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0].inputs
     assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
     encryption = mocks.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]
     assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
     assert mocks.of_type("aws:s3/bucketVersioning:BucketVersioning")[0].inputs["versioningConfiguration"] == {"status": "Enabled"}
     (notification,) = mocks.of_type("aws:s3/bucketNotification:BucketNotification")[0].inputs["lambdaFunctions"]
-    assert notification == {"lambdaFunctionArn": f"arn:{p}:lambda:{region}:123456789012:function:lottery-{stack}-ImportRoster",
+    assert notification == {"lambdaFunctionArn": arn(mocks, FUNCTION, "-importroster"),
                             "events": ["s3:ObjectCreated:*"], "filterSuffix": ".csv"}
     s3_permission = [x for x in mocks.of_type("aws:lambda/permission:Permission") if x.inputs["principal"] == "s3.amazonaws.com"][0]
     assert (s3_permission.inputs["sourceArn"], s3_permission.inputs["sourceAccount"]) == (
@@ -228,48 +286,51 @@ def test_winner_events_resources(deployed):
     region, p = STACKS[stack]
     winners = mocks.one("aws:dynamodb/table:Table", "-Winners").inputs
     assert (winners["streamEnabled"], winners["streamViewType"]) == (True, "NEW_IMAGE")
-    dlq = f"arn:{p}:sqs:{region}:123456789012:lottery-{stack}-DeadLetters"
+    dlq = arn(mocks, "aws:sqs/queue:Queue", "-dead-letters")
     (mapping,) = mocks.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
-    assert mapping.inputs["eventSourceArn"].startswith(f"arn:{p}:dynamodb:{region}:123456789012:table/lottery-{stack}-Winners/stream/")
-    assert mapping.inputs["functionName"].endswith(f":function:lottery-{stack}-PublishWinnerEvents")
+    assert mapping.inputs["eventSourceArn"].startswith(f"{arn(mocks, TABLE, '-winners')}/stream/")
+    assert mapping.inputs["functionName"] == arn(mocks, FUNCTION, "-publishwinnerevents")
     assert mapping.inputs["destinationConfig"] == {"onFailure": {"destinationArn": dlq}}
     assert (mapping.inputs["maximumRetryAttempts"], mapping.inputs["bisectBatchOnFunctionError"]) == (3, True)
     for config in mocks.of_type("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"):
         assert config.inputs["destinationConfig"] == {"onFailure": {"destination": dlq}}
     rule = mocks.of_type("aws:cloudwatch/eventRule:EventRule")[0].inputs
     assert json.loads(rule["eventPattern"]) == {"source": ["lottery"], "detail-type": ["WinnerDrawn"]}
-    assert rule["eventBusName"] == exports["event_bus_name"] == f"lottery-{stack}-Events"
+    assert rule["eventBusName"] == exports["event_bus_name"] == physical(mocks, "aws:cloudwatch/eventBus:EventBus", "-events")
     target = mocks.of_type("aws:cloudwatch/eventTarget:EventTarget")[0].inputs
-    assert target["arn"] == f"arn:{p}:sqs:{region}:123456789012:lottery-{stack}-WinnerEvents"
+    assert target["arn"] == arn(mocks, "aws:sqs/queue:Queue", "-winner-events-queue")
     queue_policy = json.loads(mocks.of_type("aws:sqs/queuePolicy:QueuePolicy")[0].inputs["policy"])["Statement"][0]
     assert queue_policy["Principal"] == {"Service": "events.amazonaws.com"}
-    assert queue_policy["Condition"] == {"ArnEquals": {"aws:SourceArn": f"arn:{p}:events:{region}:123456789012:rule/lottery-{stack}-Events/lottery-{stack}-WinnerDrawn"}}
+    assert queue_policy["Condition"] == {"ArnEquals": {"aws:SourceArn": arn(mocks, "aws:cloudwatch/eventRule:EventRule", "-winner-drawn")}}
     alarm = mocks.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")[0].inputs
     assert (alarm["metricName"], alarm["dimensions"], alarm["threshold"]) == (
-        "ApproximateNumberOfMessagesVisible", {"QueueName": f"lottery-{stack}-DeadLetters"}, 0)
+        "ApproximateNumberOfMessagesVisible", {"QueueName": physical(mocks, "aws:sqs/queue:Queue", "-dead-letters")}, 0)
+    # The alarm tells the operators' topic, whose subscribers come from config.
+    assert alarm["alarmActions"] == [arn(mocks, "aws:sns/topic:Topic", "-alarms")]
 
 
 def test_exact_import_and_events_policies(deployed):
     stack, mocks, exports = deployed
     region, p = STACKS[stack]
-    table = f"arn:{p}:dynamodb:{region}:123456789012:table/lottery-{stack}"
-    dlq = f"arn:{p}:sqs:{region}:123456789012:lottery-{stack}-DeadLetters"
-    logs = f"arn:{p}:logs:{region}:123456789012:log-group:/aws/lambda/lottery-{stack}"
-    assert statements(policy_of(mocks, "-ImportRoster")) == {
-        "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"], [f"{logs}-ImportRoster:log-stream:*"]),
+    def table(t):
+        return arn(mocks, TABLE, f"-{t}")
+
+    dlq = arn(mocks, "aws:sqs/queue:Queue", "-dead-letters")
+    assert statements(policy_of(mocks, "ImportRoster")) == {
+        "WriteOwnLogs": own_logs(mocks, "ImportRoster"),
         "ReadUploadedRosters": (["s3:GetObject", "s3:GetObjectVersion"], [f"arn:{p}:s3:::{exports['roster_bucket']}/*"]),
-        "ReadRosterAndWinners": (["dynamodb:Scan"], [f"{table}-Employee", f"{table}-Winners"]),
-        "ReplaceRoster": (["dynamodb:BatchWriteItem"], [f"{table}-Employee"]),
-        "OpenPool": (["dynamodb:PutItem"], [f"{table}-Draws"]),
-        "RejectRosters": (["sns:Publish"], [f"arn:{p}:sns:{region}:123456789012:lottery-{stack}-RosterRejections"]),
+        "ReadRosterAndWinners": (["dynamodb:Scan"], sorted([table("Employee"), table("Winners")])),
+        "ReplaceRoster": (["dynamodb:BatchWriteItem"], [table("Employee")]),
+        "OpenPool": (["dynamodb:PutItem"], [table("Draws")]),
+        "RejectRosters": (["sns:Publish"], [arn(mocks, "aws:sns/topic:Topic", "-roster-rejections")]),
         "SendFailures": (["sqs:SendMessage"], [dlq]),
     }
-    assert statements(policy_of(mocks, "-PublishWinnerEvents")) == {
+    assert statements(policy_of(mocks, "PublishWinnerEvents")) == {
         "ReadWinnersStream": (["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-                              [f"{table}-Winners/stream/*"]),
-        "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"], [f"{logs}-PublishWinnerEvents:log-stream:*"]),
+                              [f"{table('Winners')}/stream/*"]),
+        "WriteOwnLogs": own_logs(mocks, "PublishWinnerEvents"),
         "FindWinnersStream": (["dynamodb:ListStreams"], ["*"]),
-        "PublishWinnerEvents": (["events:PutEvents"], [f"arn:{p}:events:{region}:123456789012:event-bus/lottery-{stack}-Events"]),
+        "PublishWinnerEvents": (["events:PutEvents"], [arn(mocks, "aws:cloudwatch/eventBus:EventBus", "-events")]),
         "SendFailures": (["sqs:SendMessage"], [dlq]),
     }
 
@@ -294,44 +355,40 @@ def test_feature_switches(args, absent):
 def test_announcements_can_also_go_to_a_queue():
     mocks = built({"announcement_queue": True})
     (subscription,) = [x for x in mocks.of_type("aws:sns/topicSubscription:TopicSubscription") if x.inputs["protocol"] == "sqs"]
-    assert subscription.inputs["endpoint"].endswith(":x-s-Announcements") and subscription.inputs["rawMessageDelivery"] is True
+    assert subscription.inputs["endpoint"] == arn(mocks, "aws:sqs/queue:Queue", "-announcements-queue")
+    assert subscription.inputs["rawMessageDelivery"] is True
 
 
 def test_exact_function_policies(deployed):
     stack, mocks, _ = deployed
     region, p = STACKS[stack]
-    table = f"arn:{p}:dynamodb:{region}:123456789012:table/lottery-{stack}"
-    logs = f"arn:{p}:logs:{region}:123456789012:log-group:/aws/lambda/lottery-{stack}"
+    def table(t):
+        return arn(mocks, TABLE, f"-{t}")
+
     expected = {
         "InputWinners": {},
         "RandomSelectWinners": {
-            "HoldPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [f"{table}-Draws"]),
-            "FindEmployeeBySerial": (["dynamodb:Query"], [f"{table}-Employee/index/lottery_serial-index"]),
+            "HoldPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
+            "FindEmployeeBySerial": (["dynamodb:Query"], [f"{table('Employee')}/index/lottery_serial-index"]),
         },
-        "ValidateWinners": {"ReadPastWinners": (["dynamodb:BatchGetItem"], [f"{table}-Winners"])},
+        "ValidateWinners": {"ReadPastWinners": (["dynamodb:BatchGetItem"], [table("Winners")])},
         "RecordWinners": {
-            "RecordDrawAndPool": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [f"{table}-Draws"]),
-            "RecordWinners": (["dynamodb:PutItem"], [f"{table}-Winners"]),
-            "MoveSerials": (["dynamodb:UpdateItem"], [f"{table}-Employee"]),
+            "RecordDrawAndPool": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table("Draws")]),
+            "RecordWinners": (["dynamodb:PutItem"], [table("Winners")]),
+            "MoveSerials": (["dynamodb:UpdateItem"], [table("Employee")]),
         },
     }
     for fn in FUNCTIONS:
-        policy = policy_of(mocks, f"-{fn}")
-        assert statements(policy) == {
-            "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"], [f"{logs}-{fn}:log-stream:*"]),
-            **expected[fn],
-        }
-        role = mocks.one("aws:iam/role:Role", f"-{fn}").inputs
-        assert json.loads(role["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+        assert statements(policy_of(mocks, fn)) == {"WriteOwnLogs": own_logs(mocks, fn), **expected[fn]}
 
 
 def test_exact_state_machine_policy(deployed):
     stack, mocks, exports = deployed
     region, p = STACKS[stack]
-    got = statements(policy_of(mocks, "-StateMachine"))
+    got = statements(policy_of(mocks, "state-machine"), traces=True)
     assert got["InvokeLotteryFunctions"] == (
         ["lambda:InvokeFunction"],
-        sorted(f"arn:{p}:lambda:{region}:123456789012:function:{n}" for n in exports["function_names"].values()))
+        sorted(f"arn:{p}:lambda:{region}:123456789012:function:{exports['function_names'][fn]}" for fn in FUNCTIONS))
     assert got["AnnounceWinners"] == (["sns:Publish"], [exports["notification_topic_arn"]])
     assert got["RecordAnnouncement"] == (
         ["dynamodb:UpdateItem"], [f"arn:{p}:dynamodb:{region}:123456789012:table/{exports['draws_table']}"])
@@ -341,11 +398,54 @@ def test_exact_state_machine_policy(deployed):
     assert all("*" not in a for actions, _ in got.values() for a in actions)
 
 
-def test_no_policy_has_parliament_findings(deployed):
-    _, mocks, _ = deployed
+# parliament's action table marks both of DescribeExecution's resource types (execution, express)
+# as required, where IAM takes either; the lottery's machine is STANDARD, so its executions are
+# `:execution:` ARNs only, and granting the express form would grant what is never needed.
+EXPRESS_ONLY = [{"action": "states:DescribeExecution", "required_format": "arn:*:states:*:*:express:*:*:*"}]
+
+
+@pytest.mark.parametrize("region", ["cn-northwest-1", "us-east-1"])
+@pytest.mark.parametrize("tracing", [True, False])
+def test_tracing_deploys_in_both_partitions(region, tracing):
+    """Lambda refuses Active tracing at CreateFunction unless the role may write traces, and
+    offers no X-Ray at all in the China regions, where only the state machine is traced."""
+    mocks = built({"tracing": tracing}, region)
+    functions = mocks.of_type(FUNCTION)
+    assert len(functions) == 7
+    for f in functions:
+        active = f.inputs["tracingConfig"]["mode"] == "Active"
+        assert active is (tracing and region == "us-east-1"), f.name
+        allowed = {a for s in policy_of(mocks, f.name.removeprefix("x-"))["Statement"] for a in s["Action"]}
+        assert ("xray:PutTraceSegments" in allowed and "xray:PutTelemetryRecords" in allowed) is active, f.name
+    assert mocks.of_type("aws:sfn/stateMachine:StateMachine")[0].inputs["tracingConfiguration"] == {"enabled": tracing}
+    assert_policies_clean(mocks)
+
+
+@pytest.mark.parametrize("region, partition", [("cn-northwest-1", "aws-cn"), ("us-east-1", "aws")])
+def test_every_trust_policy_names_its_source(region, partition):
+    """The confused-deputy guard: a service takes a lottery role only for this account (and the
+    state machine's only for this account's state machines in this region)."""
+    mocks = built({}, region)
+    roles = mocks.of_type(ROLE)
+    assert len(roles) == 8
+    for role in roles:
+        (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}, role.name
+        service = statement["Principal"]["Service"]
+        assert service in ("lambda.amazonaws.com", "states.amazonaws.com"), role.name
+        if service == "states.amazonaws.com":
+            assert statement["Condition"]["ArnLike"] == {
+                "aws:SourceArn": f"arn:{partition}:states:{region}:123456789012:stateMachine:*"}
+
+
+def assert_policies_clean(mocks):
     for policy in mocks.of_type("aws:iam/rolePolicy:RolePolicy"):
-        findings = analyze_policy_string(policy.inputs["policy"]).findings
+        findings = [f for f in analyze_policy_string(policy.inputs["policy"]).findings if f.detail != EXPRESS_ONLY]
         assert findings == [], (policy.name, [(f.issue, f.detail) for f in findings])
+
+
+def test_no_policy_has_parliament_findings(deployed):
+    assert_policies_clean(deployed[1])
 
 
 def test_definition_names_this_stacks_resources_and_passes_statelint(deployed, tmp_path):
@@ -363,7 +463,7 @@ def test_definition_names_this_stacks_resources_and_passes_statelint(deployed, t
     assert states["Send SNS"]["Parameters"]["TopicArn"] == exports["notification_topic_arn"]
     assert states["Record Announcement"]["Resource"] == f"arn:{p}:states:::dynamodb:updateItem"
     assert states["Record Announcement"]["Parameters"]["TableName"] == exports["draws_table"]
-    assert machine["type"] == "STANDARD" and machine["roleArn"].endswith(f"role/lottery-{stack}-StateMachine")
+    assert machine["type"] == "STANDARD" and machine["roleArn"] == arn(mocks, ROLE, "-state-machine-role")
     assert machine["loggingConfiguration"]["logDestination"].endswith(":*")
     assert machine["tracingConfiguration"] == {"enabled": stack == "us"}
     path = tmp_path / "definition.json"
@@ -402,14 +502,50 @@ def test_emails_become_secret_subscriptions():
 
 
 @pytest.mark.parametrize("args, message", [
-    ({"max_winners": 33}, "max_winners"), ({"max_winners": 0}, "max_winners"),
+    ({"max_winners": 33}, "max_winners"), ({"max_winners": 0}, "max_winners"), ({"max_winners": "5"}, "max_winners"),
+    ({"max_attempts": 0}, "max_attempts"), ({"max_attempts": 11}, "max_attempts"), ({"max_attempts": 2.5}, "max_attempts"),
+    ({"log_retention_days": 10}, "log_retention_days"), ({"log_retention_days": "14"}, "log_retention_days"),
+    ({"lambda_runtime": "python3.9"}, "lambda_runtime"), ({"lambda_runtime": "python3.7"}, "lambda_runtime"),
     ({"state_machine_logging": "DEBUG"}, "state_machine_logging"),
     ({"api_authorization": "COGNITO"}, "api_authorization"),
+    ({"api_throttle_rate": 0}, "api_throttle_rate"), ({"api_throttle_rate": "fast"}, "api_throttle_rate"),
+    ({"api_throttle_burst": -1}, "api_throttle_burst"),
+    ({"tracing": "yes"}, "tracing"), ({"protect_winners": 1}, "protect_winners"), ({"api": None}, "api"),
+    ({"roster_upload": "false"}, "roster_upload"), ({"winner_events": 0}, "winner_events"),
+    ({"announcement_queue": "true"}, "announcement_queue"), ({"roster_bucket_force_destroy": 1}, "roster_bucket_force_destroy"),
+    ({"notification_emails": "hr@example.com"}, "notification_emails"), ({"operator_emails": 3}, "operator_emails"),
+    ({"roster_admin_emails": "a@b.c"}, "roster_admin_emails"),
+    ({"name_prefix": "has space"}, "name_prefix"), ({"name_prefix": "x" * 33}, "name_prefix"), ({"name_prefix": "-x"}, "name_prefix"),
+    ({"winners_table_import": "a b"}, "winners_table_import"),
+    ({"state_machine_type": "EXPRESS"}, "state_machine_type.*DescribeExecution"),
+    ({"max_winner": 3}, "max_winner is not a setting"),
 ])
-def test_bad_args_are_refused(args, message):
-    import pulumi
+def test_bad_args_are_refused_before_anything_is_created(args, message):
     from components import LotteryWorkflow
 
-    pulumi.runtime.set_mocks(RecordingMocks("us-east-1"), project="p", stack="s", preview=False)
+    mocks = RecordingMocks("us-east-1")
+    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
     with pytest.raises(ValueError, match=message):
         LotteryWorkflow("x", args)
+    assert mocks.resources == []
+
+
+@pytest.mark.parametrize("args", [
+    {"max_winners": 32, "max_attempts": 10, "log_retention_days": 365, "lambda_runtime": "python3.13",
+     "api_throttle_rate": 0.5, "api_throttle_burst": 0, "name_prefix": "Party-2026", "operator_emails": ["ops@example.com"]},
+    # Pass-through inputs may be Outputs, which AWS checks at deploy time.
+    {"log_retention_days": pulumi.Output.from_input(10), "lambda_runtime": pulumi.Output.from_input("python3.12")},
+])
+def test_good_args_are_taken(args):
+    assert built(args).of_type("aws:sfn/stateMachine:StateMachine")
+
+
+def test_a_stack_asking_for_express_is_refused_with_the_reason(tmp_path):
+    """Pulumi.<stack>.yaml with stateMachineType: EXPRESS fails before any resource, naming why."""
+    for name in ("__main__.py", "Pulumi.yaml"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / "Pulumi.express.yaml").write_text("config:\n  aws:region: us-east-1\n  lottery:stateMachineType: EXPRESS\n")
+    mocks = RecordingMocks("us-east-1")
+    with pytest.raises(Exception, match="DescribeExecution"):
+        run_program(tmp_path, "express", mocks)
+    assert [r.typ for r in mocks.resources] == []

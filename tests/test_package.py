@@ -4,7 +4,13 @@ import json
 
 from pulumi.provider.experimental.component import ComponentProvider
 
+from components.lottery_workflow import OUTPUTS
 from conftest import ROOT
+
+
+def camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(word.title() for word in rest)
 from offline.program import run_program
 from pulumi_mocks import RecordingMocks
 
@@ -16,17 +22,19 @@ def test_provider_schema_has_the_args_and_outputs():
     resource = schema["resources"]["lottery:index:LotteryWorkflow"]
     assert resource["isComponent"] is True
     assert set(resource["inputProperties"]) == {
-        "namePrefix", "maxWinners", "maxAttempts", "notificationEmails", "logRetentionDays", "protectWinners",
-        "stateMachineLogging", "tracing", "stateMachineType", "lambdaRuntime", "tags",
+        "namePrefix", "maxWinners", "maxAttempts", "notificationEmails", "operatorEmails", "logRetentionDays",
+        "protectWinners", "winnersTableImport", "stateMachineLogging", "tracing", "lambdaRuntime", "tags",
         "api", "apiAuthorization", "apiThrottleRate", "apiThrottleBurst",
-        "rosterUpload", "rosterAdminEmails", "winnerEvents", "announcementQueue"}
+        "rosterUpload", "rosterAdminEmails", "rosterBucketForceDestroy", "winnerEvents", "announcementQueue"}
     assert resource["requiredInputs"] == []
     assert resource["inputProperties"]["maxWinners"]["type"] == "integer"
     assert "1 to 32" in resource["inputProperties"]["maxWinners"]["description"]
-    assert set(resource["properties"]) == {
+    outputs = {camel(attribute) for attribute, _ in OUTPUTS}
+    assert set(resource["properties"]) == outputs
+    # An output whose feature can be off is optional; the core draw's are always there.
+    assert set(resource["required"]) == {
         "stateMachineArn", "stateMachineName", "employeeTableName", "winnersTableName", "drawsTableName",
-        "notificationTopicArn", "functionNames", "apiUrl", "apiId", "rosterBucket", "eventBusName",
-        "winnerEventsQueueUrl", "deadLetterQueueUrl", "announcementQueueUrl"}
+        "notificationTopicArn", "functionNames"}
     assert resource["properties"]["functionNames"]["additionalProperties"]["type"] == "string"
 
 
@@ -38,13 +46,13 @@ def test_plugin_files_are_there():
 def test_example_stack_runs_two_lotteries_side_by_side():
     mocks = RecordingMocks("eu-west-1")
     exports = run_program(ROOT / "examples" / "two-lotteries", "demo", mocks)
-    assert exports["summer_state_machine"].endswith(":stateMachine:finance-summer-demo-Lottery")
-    assert exports["winter_state_machine"].endswith(":stateMachine:finance-winter-demo-Lottery")
+    assert ":stateMachine:finance-summer-state-machine-" in exports["summer_state_machine"]
+    assert ":stateMachine:finance-winter-state-machine-" in exports["winter_state_machine"]
     assert len(mocks.of_type("aws:sfn/stateMachine:StateMachine")) == 2
-    tables = sorted(t.inputs["name"] for t in mocks.of_type("aws:dynamodb/table:Table"))
+    tables = sorted(mocks.states[(t.typ, t.name)]["name"] for t in mocks.of_type("aws:dynamodb/table:Table"))
     assert len(tables) == len(set(tables)) == 6
-    summer_input = mocks.one("aws:lambda/function:Function", "summer-demo-InputWinners").inputs
+    summer_input = mocks.one("aws:lambda/function:Function", "summer-InputWinners").inputs
     assert summer_input["environment"]["variables"]["MAX_WINNERS"] == "5"
     assert summer_input["tags"] == {"team": "finance", "season": "summer"}
-    assert mocks.one("aws:dynamodb/table:Table", "winter-demo-Winners").inputs["deletionProtectionEnabled"] is False
+    assert mocks.one("aws:dynamodb/table:Table", "winter-Winners").inputs["deletionProtectionEnabled"] is False
     assert len(mocks.of_type("aws:sns/topicSubscription:TopicSubscription")) == 1

@@ -99,7 +99,7 @@ def test_a_failing_event_bus_sends_the_batch_to_the_dead_letter_queue(dev):
     assert dead["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert dead["requestContext"]["approximateInvokeCount"] == 4  # the first try and the mapping's 3 retries
     assert dead["DDBStreamBatchInfo"]["batchSize"] == 1
-    assert dead["DDBStreamBatchInfo"]["streamArn"].split("/stream/")[0].endswith("table/lottery-dev-Winners")
+    assert dead["DDBStreamBatchInfo"]["streamArn"].split("/stream/")[0].endswith(f"table/{dev.outputs['winners_table']}")
     assert dead["responsePayload"]["errorType"] == "InternalException"
     assert fault.failed > 4  # botocore retried inside each of the four invocations too
 
