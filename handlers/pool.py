@@ -3,12 +3,13 @@ roster's size, and which draw may change them now (`holder`, until `lease_until`
 
 Draws take turns: the serials a draw plans with are only valid until another draw records, so a
 second draw waits (PoolBusy, retried by the state machine) instead of drawing and then losing.
-A draw that dies holding the pool lets go when its lease runs out.
+A draw that fails holding the pool lets go in the state machine's Release Pool; one that dies
+(stopped, or its function timed out) lets go when its lease runs out.
 """
 
 import time
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from .common import POOL_KEY, LotteryError
 
@@ -42,16 +43,3 @@ def acquire(draws_table, draw_id: str) -> dict:
         return {"eligible": 0, "pool_size": 0}
     raise PoolBusy(f"draw {holder.get('holder')} is drawing; waiting for it to record")
 
-
-def release(draws_table, draw_id: str) -> None:
-    """Let go of the pool if `draw_id` holds it (a draw that ends without recording).
-
-    Best effort: when DynamoDB itself is failing, the lease lets go instead, and the draw's own
-    error is the one worth reporting."""
-    try:
-        draws_table.update_item(
-            Key=POOL_KEY, UpdateExpression="REMOVE holder, lease_until",
-            ConditionExpression="holder = :me", ExpressionAttributeValues={":me": draw_id},
-        )
-    except (BotoCoreError, ClientError):
-        pass

@@ -49,16 +49,11 @@ def employee_at(employees, index: str, serial: int) -> dict:
 
 def handler(event, context):
     draw_id, attempt = event["draw"]["id"], event["attempt"] + 1
-    draws = table("DRAWS_TABLE")
     if attempt > int_setting("MAX_ATTEMPTS"):
-        pool.release(draws, draw_id)
         raise TooManyAttempts(f"gave up after {attempt - 1} attempts lost to concurrent draws")
-    held = pool.acquire(draws, draw_id)
-    try:
-        return {**event, "attempt": attempt, "selection": select(held, event["num_of_winners"])}
-    except Exception:
-        pool.release(draws, draw_id)
-        raise
+    # A failure from here on lets go of the pool in the state machine's Release Pool.
+    held = pool.acquire(table("DRAWS_TABLE"), draw_id)
+    return {**event, "attempt": attempt, "selection": select(held, event["num_of_winners"])}
 
 
 def select(held: dict, count: int) -> dict:

@@ -12,8 +12,7 @@ from datetime import datetime, timezone
 
 from boto3.dynamodb.types import TypeSerializer
 
-from . import pool
-from .common import POOL_KEY, DrawConflict, client, dynamodb, setting
+from .common import POOL_KEY, DrawConflict, client, setting
 
 _serialize = TypeSerializer().serialize
 
@@ -90,8 +89,4 @@ def handler(event, context):
             reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
             raise DrawConflict(f"another draw changed the pool first ({', '.join(map(str, reasons))})") from None
         recorded_at = recorded["recorded_at"]["S"]
-    except Exception:
-        # DynamoDB kept failing: let the next draw in now rather than when the lease runs out.
-        pool.release(dynamodb().Table(tables["draws"]), draw["id"])
-        raise
     return {**event, "recorded_at": recorded_at}

@@ -25,11 +25,17 @@ class Fault:
     code: str  # the error code AWS would send
     status: int = 500
     times: int | None = None  # how many calls fail; None: every call
+    after: int = 0  # how many matching calls go through before the first failure
     failed: int = 0
+    passed: int = 0
 
     def matches(self, event_name: str) -> bool:
-        return event_name == f"before-send.{self.service}.{self.operation}" and (
-            self.times is None or self.failed < self.times)
+        if event_name != f"before-send.{self.service}.{self.operation}":
+            return False
+        if self.passed < self.after:
+            self.passed += 1
+            return False
+        return self.times is None or self.failed < self.times
 
     def response(self, url: str) -> AWSResponse:
         message = f"injected fault: {self.code}"

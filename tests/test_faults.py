@@ -26,7 +26,10 @@ def recorded(stack) -> list[str]:
     Fault("dynamodb", "TransactWriteItems", "InternalServerError", 500, times=2),  # Record In Dynamodb
     Fault("lambda", "Invoke", "TooManyRequestsException", 429, times=2),  # Step Functions -> Lambda
     Fault("sns", "Publish", "Throttled", 400, times=1),  # Send SNS
-], ids=lambda f: f"{f.service}.{f.operation}")
+    # Record Announcement, after the pool was taken: the integration names it DynamoDB.InternalServerError.
+    Fault("dynamodb", "UpdateItem", "InternalServerError", 500, times=1, after=1),
+    Fault("dynamodb", "UpdateItem", *THROTTLED, times=2, after=1),
+], ids=lambda f: f"{f.service}.{f.operation}.{f.code}.after{f.after}")
 def test_a_passing_fault_is_retried_and_the_draw_succeeds(dev, fault):
     with inject(fault):
         result = dev.draw({"input": 2})
@@ -71,3 +74,19 @@ def test_notify_refuses_a_draw_that_recorded_nothing(dev):
     failed = dev.draw({"input": 0})
     with pytest.raises(NotifyError, match="no recorded draw"):
         dev.notify(failed["execution"])
+
+
+@pytest.mark.parametrize("fault, execution_input, error", [
+    (None, {"input": 9}, "NotEnoughEligibleEmployees"),  # the handler fails after taking the pool
+    # Lambda itself fails, so no handler code runs to let go: the state machine's Release Pool does.
+    (Fault("lambda", "Invoke", "ServiceException", 500, after=2), {"input": 2}, "Lambda.ServiceException"),
+    (Fault("dynamodb", "TransactWriteItems", "InternalServerError", 500), {"input": 2}, "InternalServerError"),
+], ids=["not enough", "validate's Lambda fails", "record keeps failing"])
+def test_a_draw_that_fails_after_taking_the_pool_lets_go_at_once(dev, fault, execution_input, error):
+    dev.import_roster("employee_id,employee_name\n" + "\n".join(f"e{i},E {i}" for i in range(8)))
+    with inject(*([fault] if fault else [])):
+        result = dev.draw(execution_input)
+    assert (result["status"], result["error"]) == ("FAILED", error)
+    assert [t["state"] for t in result["transitions"]][-2:] == ["Release Pool", "Failed"]
+    assert "holder" not in dev.pool()
+    assert dev.draw({"input": 1})["status"] == "SUCCEEDED"  # the next draw does not wait for a lease

@@ -81,6 +81,11 @@ def test_nobody_wins_twice_and_an_exhausted_pool_fails_at_once_writing_nothing(a
     before = (scan(employee), scan(winners), scan(draws))
     with pytest.raises(NotEnoughEligibleEmployees):
         select(1)
+    # The only mark left is the hold on the pool, which the state machine's Release Pool lifts
+    # (through the state machine nothing at all is left: test_bad_input).
+    pool = draws.get_item(Key={"draw_id": "#pool"})["Item"]
+    assert pool.pop("holder") == "Lottery-test" and pool.pop("lease_until")
+    draws.put_item(Item=pool)
     assert (scan(employee), scan(winners), scan(draws)) == before
 
 
@@ -115,19 +120,6 @@ def test_a_second_draw_waits_while_the_first_holds_the_pool(aws):
         select(1, draw={"id": "B", "started_at": "t"})
     record_winners.handler(validate_winners.handler(first, None), None)
     assert select(1, draw={"id": "B", "started_at": "t"})["selection"]["eligible"] == 9
-
-
-@pytest.mark.parametrize("fail", ["not enough", "too many attempts"])
-def test_a_draw_that_fails_after_taking_the_pool_lets_go(aws, fail):
-    load_roster(aws)
-    if fail == "not enough":
-        with pytest.raises(NotEnoughEligibleEmployees):
-            select(11, draw={"id": "A", "started_at": "t"})
-    else:
-        select(1, draw={"id": "A", "started_at": "t"})
-        with pytest.raises(TooManyAttempts):
-            select(1, attempt=3, draw={"id": "A", "started_at": "t"})
-    assert select(1, draw={"id": "B", "started_at": "t"})["selection"]["eligible"] == 10
 
 
 def test_race_two_draws_pick_the_same_person_before_either_records(aws, monkeypatch):
