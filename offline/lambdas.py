@@ -6,6 +6,11 @@ deployed code that runs, not the checkout's, and no module state outlives an env
 its handler is called with the function's environment variables. Every path arrives here: Step
 Functions tasks, direct invokes, S3 notifications and DynamoDB stream batches (whose failures
 delivery.py retries and dead-letters as AWS would).
+
+A Lambda execution environment has its environment variables to itself; here they are seen only
+by the thread running the handler (os.environ answers each thread for itself, see _Environ):
+moto's Step Functions threads keep reading the process's environment while a handler runs
+(botocore looks for proxy settings whenever it makes a client).
 """
 
 import contextlib
@@ -37,10 +42,60 @@ if not hasattr(LambdaFunction, "_invoke_lambda"):
         "Install the moto version pinned in requirements.txt."
     )
 
+if not isinstance(os.environ, os._Environ):  # pragma: no cover - another Python, or someone else replaced it
+    raise RuntimeError("os.environ is not the os._Environ the offline Lambda runner gives each invocation "
+                       "its own view of; run the Python version the project pins")
+
 _unpacked: dict[str, str] = {}  # code digest: the folder its zip is unpacked in
 _workdir = tempfile.TemporaryDirectory(prefix="lottery-lambdas-")
-# os.environ is the process's: one invocation at a time, as one function instance would.
+# One invocation at a time (module state, imports); re-entered when a handler's write invokes a
+# stream's function in the same thread.
 _lock = threading.RLock()
+_invocation = threading.local()  # .environ: the variables of the invocation this thread runs
+
+
+class _Environ(os._Environ):
+    """os.environ, but in a thread running a handler, that invocation's own variables.
+
+    The runner used to swap the process's environment for the function's and back (clear, then
+    update). A Step Functions thread iterating it meanwhile (urllib's proxy lookup, whenever
+    botocore makes a client) found a key gone and failed its task with States.Runtime
+    ("'AWS_REGION'"): a draw lost, or worse, a draw dead while holding the pool. Now the process's
+    environment is never changed by an invocation, and an invocation's changes stay its own.
+    """
+
+    def _own(self) -> dict[str, str] | None:
+        return getattr(_invocation, "environ", None)
+
+    def __getitem__(self, key):
+        own = self._own()
+        return super().__getitem__(key) if own is None else own[key]
+
+    def __setitem__(self, key, value):
+        own = self._own()
+        if own is None:
+            super().__setitem__(key, value)
+        else:
+            own[str(key)] = str(value)
+
+    def __delitem__(self, key):
+        own = self._own()
+        if own is None:
+            super().__delitem__(key)
+        else:
+            del own[key]
+
+    def __iter__(self):
+        own = self._own()
+        return super().__iter__() if own is None else iter(list(own))
+
+    def __len__(self):
+        own = self._own()
+        return super().__len__() if own is None else len(own)
+
+    def __repr__(self):
+        own = self._own()
+        return super().__repr__() if own is None else f"environ({own!r})"
 
 
 def _digest(data: bytes) -> str:
@@ -69,13 +124,14 @@ def _package_of(function: LambdaFunction) -> str:
 
 @contextlib.contextmanager
 def _environment(values: dict[str, str]):
-    saved = dict(os.environ)
-    os.environ.update(values)
+    """The function's variables over the process's, for this thread only (nested: the inner function's)."""
+    outer = getattr(_invocation, "environ", None)
+    _invocation.environ = None
+    _invocation.environ = {**os.environ, **values}  # the process's: this thread has no view of its own yet
     try:
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        _invocation.environ = outer
 
 
 def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
@@ -104,3 +160,4 @@ def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
 
 def install() -> None:
     LambdaFunction._invoke_lambda = lambda self, event=None: run(self, event)
+    os.environ.__class__ = _Environ  # outside an invocation it is os._Environ, unchanged
