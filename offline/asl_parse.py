@@ -1,12 +1,24 @@
-"""Parse each state machine definition once, not at every StartExecution.
+"""Parse each state machine definition once, not at every StartExecution; one parse at a time.
 
 moto checks a definition with its ANTLR parser at CreateStateMachine and parses it again when
 each execution starts: 16-20 ms of a 150 ms offline draw. The parse tree depends only on the
 definition's text, so it is kept; the evaluation components are still built afresh from it for
 every caller, as moto builds them, so no execution shares another's.
+
+Executions start their parse in threads of their own, and moto's parsing is not thread-safe:
+- moto 5.2.5's Preprocessor keeps its stack of QueryLanguage scopes in a class attribute, one
+  list for every instance in every thread; two executions starting together push and pop on each
+  other's stack, and a definition that fails to preprocess leaves its scopes on it for every
+  later parse (which then inherits a query language that is not its own). Each Preprocessor made
+  here gets a list of its own, and what moto's own pass leaves on the class's is cleared.
+- ANTLR's Python runtime shares each grammar's DFA cache between all its parsers and lexers
+  without a lock; the preprocessing parses intrinsic functions and JSONPath with it. So the whole
+  parse (a miss of the cache, or building the components from a kept tree: a few ms) runs under
+  one lock.
 """
 
 import functools
+import threading
 
 try:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -14,17 +26,29 @@ try:
 except ImportError as error:  # pragma: no cover - the wrong moto pin
     raise RuntimeError(f"the offline runtime needs moto's ASL parser: {error}") from None
 
+if not isinstance(Preprocessor.__dict__.get("_query_language_per_scope"), list):  # pragma: no cover - the wrong moto pin
+    raise RuntimeError("moto's ASL Preprocessor no longer keeps its query language scopes where the offline "
+                       "runtime expects (moto 5.2.5's class attribute _query_language_per_scope); install the "
+                       "moto version pinned in requirements.txt")
+
 _parse = AmazonStateLanguageParser.parse
+_lock = threading.Lock()
 
 
 @functools.lru_cache(maxsize=32)
 def _tree(definition: str):
-    return _parse(definition)[1]  # raises ASLParserException as moto's parse does; not cached
+    try:
+        return _parse(definition)[1]  # raises ASLParserException as moto's parse does; not cached
+    finally:
+        Preprocessor._query_language_per_scope.clear()  # what moto's own pass left there when it failed
 
 
 def parse(definition: str):
-    tree = _tree(definition)
-    return Preprocessor().visit(tree), tree
+    with _lock:
+        tree = _tree(definition)
+        preprocessor = Preprocessor()
+        preprocessor._query_language_per_scope = []  # its own, not the class's
+        return preprocessor.visit(tree), tree
 
 
 def install() -> None:
