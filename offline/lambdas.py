@@ -7,10 +7,13 @@ its handler is called with the function's environment variables. Every path arri
 Functions tasks, direct invokes, S3 notifications and DynamoDB stream batches (whose failures
 delivery.py retries and dead-letters as AWS would).
 
-A Lambda execution environment has its environment variables to itself; here they are seen only
-by the thread running the handler (os.environ answers each thread for itself, see _Environ):
-moto's Step Functions threads keep reading the process's environment while a handler runs
-(botocore looks for proxy settings whenever it makes a client).
+Two things a Lambda execution environment has to itself are given to each invocation here:
+- its environment variables, seen only by the thread running the handler (os.environ answers each
+  thread for itself, see _Environ): moto's Step Functions threads keep reading the process's
+  environment while a handler runs (botocore looks for proxy settings whenever it makes a client);
+- the twin's clock (retries.clock): the handler modules' `time` runs 1/SCALE faster, as the state
+  machine's Retry waits do, so a lease the handlers keep (pool.py) lasts as many retries offline
+  as on AWS.
 """
 
 import contextlib
@@ -24,12 +27,13 @@ import os
 import sys
 import tempfile
 import threading
+import time
 import traceback
 import zipfile
 
 from handlers.common import plain
 
-from . import delivery
+from . import delivery, retries
 
 try:
     from moto.awslambda.models import LambdaFunction
@@ -46,7 +50,10 @@ if not isinstance(os.environ, os._Environ):  # pragma: no cover - another Python
     raise RuntimeError("os.environ is not the os._Environ the offline Lambda runner gives each invocation "
                        "its own view of; run the Python version the project pins")
 
+_PREFIX = "_lottery_lambda_"  # of the packages the functions' code is imported as
 _unpacked: dict[str, str] = {}  # code digest: the folder its zip is unpacked in
+_clocked: set[str] = set()  # handler modules looked at by _clock()
+_modules_seen = 0  # len(sys.modules) at _clock()'s last look
 _workdir = tempfile.TemporaryDirectory(prefix="lottery-lambdas-")
 # One invocation at a time (module state, imports); re-entered when a handler's write invokes a
 # stream's function in the same thread.
@@ -114,7 +121,7 @@ def _package_of(function: LambdaFunction) -> str:
         _unpacked[code] = os.path.join(_workdir.name, code)
         zipfile.ZipFile(io.BytesIO(function.code_bytes)).extractall(_unpacked[code])
     configuration = json.dumps([function.function_arn, function.handler, function.environment_vars, code], sort_keys=True)
-    name = f"_lottery_lambda_{_digest(configuration.encode())}"
+    name = f"{_PREFIX}{_digest(configuration.encode())}"
     if name not in sys.modules:
         spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
         spec.submodule_search_locations = [_unpacked[code]]
@@ -134,6 +141,19 @@ def _environment(values: dict[str, str]):
         _invocation.environ = outer
 
 
+def _clock() -> None:
+    """Give the handler modules imported since the last look that use `time` the twin's clock."""
+    global _modules_seen
+    if len(sys.modules) == _modules_seen:  # nothing imported since: the usual invocation
+        return
+    for name, module in list(sys.modules.items()):
+        if name.startswith(_PREFIX) and name not in _clocked:
+            if getattr(module, "time", None) is time:
+                module.time = retries.clock
+            _clocked.add(name)
+    _modules_seen = len(sys.modules)
+
+
 def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
     """Invoke `function` with `event`; answer as moto's `_invoke_lambda` does."""
     payload = json.loads(event) if isinstance(event, (str, bytes)) and event else (event or {})
@@ -149,6 +169,7 @@ def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
         with _lock, _environment(env):
             try:
                 handler = getattr(importlib.import_module(f"{_package_of(function)}.{module_name}"), attribute)
+                _clock()
                 # plain(): Decimals as the Lambda runtime's marshaller writes them (1, not 1.0).
                 return json.dumps(plain(handler(payload, None))), False, ""
             except Exception as error:  # noqa: BLE001 - every handler error is the function's answer
