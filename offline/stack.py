@@ -11,7 +11,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-from . import asl_parse, lambdas, retries, state
+from . import asl_parse, lambdas, retries, sfn_clients, state
 from .lottery import TABLES, Lottery
 from .mocks import MotoMocks
 from .program import read_config, run_program
@@ -39,6 +39,7 @@ class OfflineStack(Lottery):
         lambdas.install()
         retries.install()
         asl_parse.install()
+        sfn_clients.install()
         try:
             self.mocks = MotoMocks(self.region)
             super().__init__(run_program(self.project_dir, self.stack, self.mocks), self.region)

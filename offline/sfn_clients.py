@@ -1,0 +1,47 @@
+"""Step Functions' clients for its service integrations: made once each, under a lock, then shared.
+
+moto 5.2.5 makes a new boto3 client for every Task state it runs (boto_client_for, in the
+execution's own thread), from boto3's default session. A session is not thread-safe (boto3's
+guide; boto/boto3#1592: KeyError 'credential_provider' when threads make clients at once), and a
+client takes milliseconds to make, in the thread every other execution waits on for the GIL.
+A client, once made, is thread-safe, so one per region, service and endpoint serves them all.
+Twenty draws at once (as in tests/test_concurrency.py) took 11-18 s here with a client per Task,
+6-7 s with these.
+"""
+
+import sys
+import threading
+
+try:
+    from moto.core.models import botocore_stubber
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.utils import boto_client
+except ImportError as error:  # pragma: no cover - the wrong moto pin
+    raise RuntimeError(f"the offline runtime needs moto's Step Functions clients: {error}") from None
+
+_make = boto_client.boto_client_for
+if getattr(lambda_eval_utils, "boto_client_for", None) is not _make:  # pragma: no cover - the wrong moto pin
+    raise RuntimeError("moto's Step Functions no longer makes its clients with boto_client_for, where the "
+                       "offline runtime expects (moto 5.2.5); install the moto version pinned in requirements.txt")
+
+_clients: dict[tuple, object] = {}
+_lock = threading.Lock()
+
+
+def client_for(region: str, service: str, state_credentials=None):
+    """moto's boto_client_for, made once per region, service and whether moto intercepts the calls.
+
+    moto's own ignores state_credentials too: every call goes to moto with the same fake keys."""
+    key = (region, service, botocore_stubber.enabled)
+    client = _clients.get(key)
+    if client is None:
+        with _lock:
+            client = _clients.get(key) or _clients.setdefault(key, _make(region=region, service=service))
+    return client
+
+
+def install() -> None:
+    # Every module that imported it by name: the Lambda, DynamoDB, SNS, ... integrations.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions.parser.") and getattr(module, "boto_client_for", None) is _make:
+            module.boto_client_for = client_for
