@@ -20,10 +20,10 @@ budgets measured in one clock still hold against deadlines measured in another:
 Task timeouts (moto waits for them in real time) are not scaled: on the twin they only ever
 give a draw more time, never less.
 
-The work itself is not sped up. One draw holds the pool for 0.1-0.2 s offline, well inside its
-2 s lease; twenty at once in one process on a busy two-core machine held it up to 1.8 s, as their
-retries share one interpreter. A draw slower than its lease is never wrong, only slower: it loses
-the pool, its Record finds DrawConflict and it selects again (pool.py).
+The work itself is not sped up. A draw holds the pool for about 0.1 s offline; twenty at once
+in one process on a two-core machine held it up to 0.8 s each (their retries share one
+interpreter), still well inside the 2 s lease. A draw slower than its lease is never wrong,
+only slower: it loses the pool, its Record finds DrawConflict and it selects again (pool.py).
 """
 
 import time as _time

@@ -19,7 +19,7 @@ def failures(results: list[dict]) -> list[tuple]:
     return [(r["execution"].rsplit(":", 1)[-1], r["error"], r["cause"]) for r in results if r["status"] != "SUCCEEDED"]
 
 
-@pytest.mark.slow  # 10-15 s: twenty draws take turns on the pool, in one process on a shared machine
+@pytest.mark.slow  # about 15 s: the deploy, and twenty draws taking turns on the pool in one process
 def test_twenty_draws_at_once_on_a_pool_of_a_hundred(tmp_path):
     with OfflineStack("dev", tmp_path) as dev:
         dev.import_roster(roster(100))
