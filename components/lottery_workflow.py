@@ -186,6 +186,7 @@ class LotteryWorkflow(pulumi.ComponentResource):
                 "tracing: X-Ray for Lambda is not available in the China regions; only the state machine is traced",
                 resource=self))
         self._functions: dict[str, aws.lambda_.Function] = {}  # every function made, by its seed-style name
+        self._principals: dict[str, pulumi.Output[str]] = {}
         self._code = pulumi.AssetArchive({
             f"handlers/{path.name}": pulumi.FileAsset(str(path)) for path in sorted(source_dir("handlers").glob("*.py"))
         })
@@ -256,8 +257,11 @@ class LotteryWorkflow(pulumi.ComponentResource):
         return {"name": pulumi.Output.from_input(self._prefix).apply(lambda p: f"{path}{p}-{suffix}")}
 
     def _principal(self, service: str) -> pulumi.Output[str]:
-        """The service principal of `service` in this stack's partition and region."""
-        return aws.get_service_principal_output(service_name=service, opts=pulumi.InvokeOutputOptions(parent=self)).name
+        """The service principal of `service` in this stack's partition and region (looked up once)."""
+        if service not in self._principals:
+            self._principals[service] = aws.get_service_principal_output(
+                service_name=service, opts=pulumi.InvokeOutputOptions(parent=self)).name
+        return self._principals[service]
 
     def _role(self, slug: str, service: str, source_arn=None) -> aws.iam.Role:
         """A role `service` may take for this account only (and `source_arn` when given)."""
