@@ -102,12 +102,16 @@ def _finished(draw_url: str, started: float) -> dict:
     """Poll GET /draws/{id} until the draw ends (TimeoutError once it outlasts a draw's timeout).
     Each GET is a Lambda invocation in the server's process: poll less often as the draw goes on."""
     delay = POLL_S
-    while (answer := _http(draw_url)[2]).get("status") == "RUNNING":
+    while True:
+        status, _, answer = _http(draw_url)
+        if status != 200 or "status" not in answer:  # the server lost it, or is not the lottery's API
+            raise ValueError(f"GET {draw_url} answered {status} {answer.get('error') or answer.get('message') or ''}".rstrip())
+        if answer["status"] != "RUNNING":
+            return answer
         if time.perf_counter() - started > DRAW_TIMEOUT_S:
             raise TimeoutError(f"still running after {DRAW_TIMEOUT_S} s")
         time.sleep(delay)
         delay = min(delay * 2, 0.5)
-    return answer
 
 
 def draw_through_server(holder: dict, args) -> int:

@@ -163,6 +163,29 @@ def test_a_draw_goes_through_the_server_that_holds_the_state(tmp_path, capsys):
     assert FakeServe.polls == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["dev.lock"]  # nothing deployed here
 
 
+class ForgetfulServe(FakeServe):
+    """Takes the draw, then no longer knows it (404), as a server that lost its state would."""
+
+    def do_GET(self):
+        self.answer(404, {"error": "NotFound", "message": "no draw Lottery-1"})
+
+
+def test_a_draw_the_server_loses_sight_of_is_a_clear_failure_not_a_traceback(tmp_path, capsys):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ForgetfulServe)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    serve = StateLock(tmp_path, "dev")
+    assert serve.take(command="serve", url=url)
+    try:
+        assert cli.main(["draw", "--winners", "3", "--state-dir", str(tmp_path)]) == 1
+    finally:
+        serve.release()
+        server.shutdown()
+        server.server_close()
+    err = capsys.readouterr().err
+    assert "Lost sight of Lottery-1" in err and "404 NotFound" in err and "Traceback" not in err
+
+
 def test_a_draw_waits_for_a_server_that_is_stopping_then_draws_itself(tmp_path, monkeypatch, capsys):
     ran = []
     monkeypatch.setattr(cli, "_run", lambda args: ran.append(args.lock.held) or 0)
