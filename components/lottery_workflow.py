@@ -426,7 +426,7 @@ class LotteryWorkflow(pulumi.ComponentResource):
         self._subscribe_emails(rejections, "roster-admin", self._args.get("roster_admin_emails"))
         bucket = aws.s3.Bucket(
             f"{name}-roster",
-            bucket_prefix=pulumi.Output.from_input(self._prefix or name).apply(lambda p: f"{p.lower()}-roster-"),
+            bucket_prefix=pulumi.Output.from_input(self._prefix or name).apply(_bucket_prefix),
             force_destroy=self._args.get("roster_bucket_force_destroy", False), tags=self._tags, opts=self._opts(),
         )
         aws.s3.BucketPublicAccessBlock(
@@ -566,6 +566,12 @@ class LotteryWorkflow(pulumi.ComponentResource):
         return stage.invoke_url, api.id
 
 
+def _bucket_prefix(prefix: str) -> str:
+    """`<prefix>-roster-` as S3 takes it: lowercase letters, digits and hyphens, within the 37
+    characters pulumi-aws allows a bucket prefix."""
+    return re.sub(r"[^a-z0-9-]+", "-", prefix.lower())[:29].strip("-") + "-roster-"
+
+
 # CloudWatch Logs' retention values (days).
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 LAMBDA_RUNTIMES = ("python3.12", "python3.13")
@@ -592,6 +598,8 @@ def _check(args: LotteryWorkflowArgs) -> None:
     Every key with a fixed set or range is checked; a pass-through input that is an Output is
     left to AWS to check at deploy time."""
     for key in args:
+        if key == "state_machine_type" and args[key] == "STANDARD":
+            continue  # what the lottery is anyway
         if key in _REFUSED:
             raise ValueError(f"{key} is not a setting of LotteryWorkflow any more: {_REFUSED[key]}")
         if key not in LotteryWorkflowArgs.__annotations__:

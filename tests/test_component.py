@@ -1,6 +1,7 @@
 """The stack program and LotteryWorkflow under Pulumi mocks, for a China and a global stack."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -482,7 +483,10 @@ def test_workflow_rules_in_the_definition(deployed):
         for catch in s.get("Catch", []):
             assert "ResultPath" in catch, name
         if s["Type"] == "Task" and s["Resource"].endswith(":states:::lambda:invoke"):
-            assert "Lambda.ServiceException" in s["Retry"][0]["ErrorEquals"], name
+            # AWS's list of Lambda service errors to retry, and throttling.
+            assert set(s["Retry"][0]["ErrorEquals"]) >= {
+                "Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException", "Lambda.AWSLambdaException",
+                "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}, name
     # The announcement comes after the record, and is retried only on errors that mean "not sent".
     assert states["Record In Dynamodb"]["Next"] == "Send SNS"
     assert states["Send SNS"]["Next"] == "Record Announcement"
@@ -538,6 +542,38 @@ def test_bad_args_are_refused_before_anything_is_created(args, message):
 ])
 def test_good_args_are_taken(args):
     assert built(args).of_type("aws:sfn/stateMachine:StateMachine")
+
+
+@pytest.mark.parametrize("name, args", [("x", {"name_prefix": "A" * 32}), ("Team_Summer.Party" * 3, {}),
+                                        ("x", {"state_machine_type": "STANDARD"})])
+def test_long_or_odd_names_still_make_a_valid_bucket_prefix(name, args):
+    from components import LotteryWorkflow
+
+    mocks = RecordingMocks("us-east-1")
+    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
+    pulumi.runtime.test(lambda: LotteryWorkflow(name, args).state_machine_arn)()
+    prefix = mocks.of_type("aws:s3/bucket:Bucket")[0].inputs["bucketPrefix"]
+    assert len(prefix) <= 37 and re.fullmatch(r"[a-z0-9][a-z0-9-]*-roster-", prefix), prefix
+
+
+def test_the_stack_config_reaches_every_new_setting(tmp_path):
+    """Pulumi.<stack>.yaml keys as __main__.py reads them: operators told, bucket emptied on destroy,
+    a kept Winners table adopted, fixed names."""
+    for name in ("__main__.py", "Pulumi.yaml"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / "Pulumi.ops.yaml").write_text(
+        "config:\n  aws:region: cn-northwest-1\n  lottery:operatorEmails: [ops@example.com, oncall@example.com]\n"
+        "  lottery:rosterBucketForceDestroy: true\n  lottery:winnersTableImport: kept-Winners\n"
+        "  lottery:namePrefix: party\n  lottery:stateMachineType: STANDARD\n")
+    mocks = RecordingMocks("cn-northwest-1")
+    exports = run_program(tmp_path, "ops", mocks)
+    alarms = arn(mocks, "aws:sns/topic:Topic", "-alarms")
+    emails = sorted(s.inputs["endpoint"]["value"] for s in mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
+                    if s.inputs["topic"] == alarms)
+    assert emails == ["oncall@example.com", "ops@example.com"]  # as secrets
+    assert mocks.of_type("aws:s3/bucket:Bucket")[0].inputs["forceDestroy"] is True
+    assert (mocks.one(TABLE, "-winners").resource_id, exports["winners_table"]) == ("kept-Winners", "kept-Winners")
+    assert exports["employee_table"] == "party-Employee" and exports["alarm_topic_arn"] == alarms
 
 
 def test_a_stack_asking_for_express_is_refused_with_the_reason(tmp_path):

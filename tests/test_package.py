@@ -6,13 +6,13 @@ from pulumi.provider.experimental.component import ComponentProvider
 
 from components.lottery_workflow import OUTPUTS
 from conftest import ROOT
+from offline.program import run_program
+from pulumi_mocks import RecordingMocks
 
 
 def camel(snake: str) -> str:
     head, *rest = snake.split("_")
     return head + "".join(word.title() for word in rest)
-from offline.program import run_program
-from pulumi_mocks import RecordingMocks
 
 
 def test_provider_schema_has_the_args_and_outputs():
