@@ -57,7 +57,7 @@ _modules_seen = 0  # len(sys.modules) at _clock()'s last look
 _workdir = tempfile.TemporaryDirectory(prefix="lottery-lambdas-")
 # One invocation at a time (module state, imports); re-entered when a handler's write invokes a
 # stream's function in the same thread.
-_lock = threading.RLock()
+invocation_lock = threading.RLock()
 _invocation = threading.local()  # .environ: the variables of the invocation this thread runs
 
 
@@ -166,7 +166,7 @@ def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
     }
 
     def invoke(payload):
-        with _lock, _environment(env):
+        with invocation_lock, _environment(env):
             try:
                 handler = getattr(importlib.import_module(f"{_package_of(function)}.{module_name}"), attribute)
                 _clock()

@@ -10,7 +10,8 @@ with a client per Task and the longest pool hold 1.4-1.6 s; 9.2-10.0 s and 0.7-0
 """
 
 import sys
-import threading
+
+from . import lambdas
 
 try:
     from moto.core.models import botocore_stubber
@@ -25,7 +26,9 @@ if getattr(lambda_eval_utils, "boto_client_for", None) is not _make:  # pragma: 
                        "offline runtime expects (moto 5.2.5); install the moto version pinned in requirements.txt")
 
 _clients: dict[tuple, object] = {}
-_lock = threading.Lock()
+# The lock the Lambda runner holds while a handler runs, which is where handlers make their clients
+# from the same default session: one lock for every client made from it during draws.
+_lock = lambdas.invocation_lock
 
 
 def client_for(region: str, service: str, state_credentials=None):
