@@ -1,5 +1,6 @@
 """The LotteryWorkflow component, packaged for other stacks (as `lottery_workflow` once installed)."""
 
-from .lottery_workflow import LotteryWorkflow, LotteryWorkflowArgs
+from .args import LotteryWorkflowArgs
+from .lottery_workflow import LotteryWorkflow
 
 __all__ = ["LotteryWorkflow", "LotteryWorkflowArgs"]

@@ -6,7 +6,7 @@ Pure functions of resolved ARNs, so tests and `parliament` can read the very doc
 VERSION = "2012-10-17"
 
 
-def _allow(sid: str, actions: list[str], resources: list[str]) -> dict:
+def allow(sid: str, actions: list[str], resources: list[str]) -> dict:
     return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources)}
 
 
@@ -28,61 +28,13 @@ def assume_role(service_principal: str, account: str, source_arn: str | None = N
 _TRACE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 
 
-def function_policy(function: str, log_group_arn: str, arns: dict[str, str], tracing: bool = False) -> dict:
-    """The policy of one Lambda function's role.
-
-    `arns` holds employee_table, employee_index, winners_table and draws_table; for the API
-    function, state_machine and winners_by_time_index. With `tracing` (Active X-Ray tracing),
-    Lambda requires the trace write actions at CreateFunction.
-    """
-    statements = [_allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:log-stream:*"])]
+def function_policy(log_group_arn: str, statements: list[dict], tracing: bool = False) -> dict:
+    """A Lambda function's role: write its own log group's streams, the statements of its spec and,
+    with Active tracing, X-Ray's write actions (Lambda requires them at CreateFunction)."""
+    own = [allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:log-stream:*"])]
     if tracing:
-        statements.append(_allow("SendTraces", _TRACE_ACTIONS, ["*"]))
-    if function == "RandomSelectWinners":
-        statements += [
-            _allow("HoldPool", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [arns["draws_table"]]),
-            _allow("FindEmployeeBySerial", ["dynamodb:Query"], [arns["employee_index"]]),
-        ]
-    elif function == "ValidateWinners":
-        statements += [_allow("ReadPastWinners", ["dynamodb:BatchGetItem"], [arns["winners_table"]])]
-    elif function == "RecordWinners":
-        # TransactWriteItems is authorised action by action: Put and Update on each table.
-        statements += [
-            _allow("RecordDrawAndPool", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [arns["draws_table"]]),
-            _allow("RecordWinners", ["dynamodb:PutItem"], [arns["winners_table"]]),
-            _allow("MoveSerials", ["dynamodb:UpdateItem"], [arns["employee_table"]]),
-        ]
-    elif function == "Api":
-        # `arns` holds state_machine and winners_by_time_index.
-        executions = arns["state_machine"].replace(":stateMachine:", ":execution:") + ":*"
-        statements += [
-            _allow("StartDraws", ["states:StartExecution"], [arns["state_machine"]]),
-            _allow("ReadDraws", ["states:DescribeExecution"], [executions]),
-            _allow("ListWinners", ["dynamodb:Query"], [arns["winners_by_time_index"]]),
-        ]
-    elif function == "ImportRoster":
-        statements += [
-            _allow("ReadUploadedRosters", ["s3:GetObject", "s3:GetObjectVersion"], [f"{arns['roster_bucket']}/*"]),
-            _allow("ReadRosterAndWinners", ["dynamodb:Scan"], [arns["employee_table"], arns["winners_table"]]),
-            _allow("ReplaceRoster", ["dynamodb:BatchWriteItem"], [arns["employee_table"]]),
-            _allow("OpenPool", ["dynamodb:PutItem"], [arns["draws_table"]]),
-            _allow("RejectRosters", ["sns:Publish"], [arns["rejections_topic"]]),
-            _allow("SendFailures", ["sqs:SendMessage"], [arns["dead_letters"]]),
-        ]
-    elif function == "PublishWinnerEvents":
-        statements += [
-            # The Winners table's streams (a stream's own ARN ends in a timestamp that changes if the
-            # stream is ever turned off and on again).
-            _allow("ReadWinnersStream", ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-                   [f"{arns['winners_table']}/stream/*"]),
-            # The stream's event source mapping lists streams; ListStreams takes no resource-level permission.
-            _allow("FindWinnersStream", ["dynamodb:ListStreams"], ["*"]),
-            _allow("PublishWinnerEvents", ["events:PutEvents"], [arns["event_bus"]]),
-            _allow("SendFailures", ["sqs:SendMessage"], [arns["dead_letters"]]),
-        ]
-    elif function != "InputWinners":
-        raise ValueError(f"no policy for function {function}")
-    return document(statements)
+        own.append(allow("SendTraces", _TRACE_ACTIONS, ["*"]))
+    return document(own + statements)
 
 
 def queue_policy(queue_arn: str, service_principal: str, source_arn: str) -> dict:
@@ -98,18 +50,18 @@ def state_machine_policy(function_arns: list[str], topic_arn: str, draws_table_a
     """The state machine's role: invoke the four functions, publish to the topic, mark the draw
     announced; log and trace if asked."""
     statements = [
-        _allow("InvokeLotteryFunctions", ["lambda:InvokeFunction"], function_arns),
-        _allow("AnnounceWinners", ["sns:Publish"], [topic_arn]),
-        _allow("RecordAnnouncement", ["dynamodb:UpdateItem"], [draws_table_arn]),
+        allow("InvokeLotteryFunctions", ["lambda:InvokeFunction"], function_arns),
+        allow("AnnounceWinners", ["sns:Publish"], [topic_arn]),
+        allow("RecordAnnouncement", ["dynamodb:UpdateItem"], [draws_table_arn]),
     ]
     if logging:
         # CloudWatch Logs delivery for Step Functions takes no resource-level permissions:
         # AWS documents these actions on "*" only.
-        statements.append(_allow("DeliverExecutionLogs", [
+        statements.append(allow("DeliverExecutionLogs", [
             "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
             "logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries",
             "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
         ], ["*"]))
     if tracing:
-        statements.append(_allow("SendTraces", ["xray:GetSamplingRules", "xray:GetSamplingTargets", *_TRACE_ACTIONS], ["*"]))
+        statements.append(allow("SendTraces", ["xray:GetSamplingRules", "xray:GetSamplingTargets", *_TRACE_ACTIONS], ["*"]))
     return document(statements)

@@ -585,3 +585,18 @@ def test_a_stack_asking_for_express_is_refused_with_the_reason(tmp_path):
     with pytest.raises(Exception, match="DescribeExecution"):
         run_program(tmp_path, "express", mocks)
     assert [r.typ for r in mocks.resources] == []
+
+
+def test_a_function_reading_a_setting_its_builder_does_not_give_is_refused_by_name():
+    """A spec lists what its handler reads; a builder that forgets one fails before anything deploys."""
+    from components import functions
+    from components.scope import Scope
+
+    mocks = RecordingMocks("us-east-1")
+    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False)
+    parent = pulumi.ComponentResource("lottery:index:Test", "t")
+    scope = Scope(parent, "t", None, None, 14, False)
+    code = functions.Code(pulumi.AssetArchive({}), "python3.12")
+    with pytest.raises(ValueError, match=r"ValidateWinners reads \['WINNERS_TABLE'\]"):
+        functions.build(scope, functions.VALIDATE_WINNERS, code, {"MAX_WINNERS": "10"}, {})
+    assert [r.typ for r in mocks.resources if r.custom] == []

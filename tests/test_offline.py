@@ -59,11 +59,14 @@ def test_the_global_region_stack_draws_too(tmp_path):
 
 
 def test_a_setting_the_component_forgets_makes_the_offline_draw_fail(tmp_path, monkeypatch):
-    from components import lottery_workflow
+    import dataclasses
 
-    module, needs = lottery_workflow.FUNCTIONS["RandomSelectWinners"]
-    monkeypatch.setitem(lottery_workflow.FUNCTIONS, "RandomSelectWinners",
-                        (module, tuple(n for n in needs if n != "EMPLOYEE_SERIAL_INDEX")))
+    from components import functions
+
+    forgetful = dataclasses.replace(functions.RANDOM_SELECT_WINNERS, settings=tuple(
+        n for n in functions.RANDOM_SELECT_WINNERS.settings if n != "EMPLOYEE_SERIAL_INDEX"))
+    monkeypatch.setattr(functions, "DRAW_FUNCTIONS", tuple(
+        forgetful if spec is functions.RANDOM_SELECT_WINNERS else spec for spec in functions.DRAW_FUNCTIONS))
     with OfflineStack("us", tmp_path) as broken:
         result = broken.draw({"input": 1})
     assert (result["status"], result["error"]) == ("FAILED", "LotteryError")

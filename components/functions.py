@@ -1,0 +1,138 @@
+"""The lottery's Lambda functions, each declared once: its handler, the settings it reads, its
+policy, its size. `build` makes a function's log group, role, policy and the function from it.
+
+Adding a function is one spec here and one module in handlers/.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from . import policies
+from .policies import allow
+from .scope import Scope
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function of the lottery."""
+
+    name: str
+    """The seed-style name (`InputWinners`): the key in `function_names`, `<name>Arn` in asl/."""
+    module: str
+    """Its module in handlers/ (the handler is `handler` there)."""
+    settings: tuple[str, ...]
+    """The environment variables the handler reads: exactly these are set."""
+    statements: Callable[[Mapping[str, str]], list[dict]]
+    """Its role's statements beside its own logs and traces, from the ARNs its builder is given."""
+    timeout: int = 30
+    memory: int = 256
+
+
+# The seed's four functions, in the order the state machine runs them.
+INPUT_WINNERS = FunctionSpec("InputWinners", "input_winners", ("MAX_WINNERS",), lambda a: [])
+RANDOM_SELECT_WINNERS = FunctionSpec(
+    "RandomSelectWinners", "random_select_winners",
+    ("DRAWS_TABLE", "EMPLOYEE_TABLE", "EMPLOYEE_SERIAL_INDEX", "MAX_ATTEMPTS"),
+    lambda a: [
+        allow("HoldPool", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
+        allow("FindEmployeeBySerial", ["dynamodb:Query"], [a["employee_index"]]),
+    ])
+VALIDATE_WINNERS = FunctionSpec(
+    "ValidateWinners", "validate_winners", ("WINNERS_TABLE",),
+    lambda a: [allow("ReadPastWinners", ["dynamodb:BatchGetItem"], [a["winners_table"]])])
+RECORD_WINNERS = FunctionSpec(
+    "RecordWinners", "record_winners", ("DRAWS_TABLE", "EMPLOYEE_TABLE", "WINNERS_TABLE", "LOTTERY_NAME"),
+    # TransactWriteItems is authorised action by action: Put and Update on each table.
+    lambda a: [
+        allow("RecordDrawAndPool", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
+        allow("RecordWinners", ["dynamodb:PutItem"], [a["winners_table"]]),
+        allow("MoveSerials", ["dynamodb:UpdateItem"], [a["employee_table"]]),
+    ])
+DRAW_FUNCTIONS = (INPUT_WINNERS, RANDOM_SELECT_WINNERS, VALIDATE_WINNERS, RECORD_WINNERS)
+
+# The optional features' functions.
+API = FunctionSpec(
+    "Api", "api", ("STATE_MACHINE_ARN", "WINNERS_TABLE", "WINNERS_BY_TIME_INDEX", "LOTTERY_NAME", "MAX_WINNERS"),
+    lambda a: [
+        allow("StartDraws", ["states:StartExecution"], [a["state_machine"]]),
+        # Standard executions only: the component makes no Express machine.
+        allow("ReadDraws", ["states:DescribeExecution"],
+              [a["state_machine"].replace(":stateMachine:", ":execution:") + ":*"]),
+        allow("ListWinners", ["dynamodb:Query"], [a["winners_by_time_index"]]),
+    ])
+IMPORT_ROSTER = FunctionSpec(
+    "ImportRoster", "import_roster", ("EMPLOYEE_TABLE", "WINNERS_TABLE", "DRAWS_TABLE", "REJECTIONS_TOPIC_ARN"),
+    lambda a: [
+        allow("ReadUploadedRosters", ["s3:GetObject", "s3:GetObjectVersion"], [f"{a['roster_bucket']}/*"]),
+        allow("ReadRosterAndWinners", ["dynamodb:Scan"], [a["employee_table"], a["winners_table"]]),
+        allow("ReplaceRoster", ["dynamodb:BatchWriteItem"], [a["employee_table"]]),
+        allow("OpenPool", ["dynamodb:PutItem"], [a["draws_table"]]),
+        allow("RejectRosters", ["sns:Publish"], [a["rejections_topic"]]),
+        allow("SendFailures", ["sqs:SendMessage"], [a["dead_letters"]]),
+    ],
+    timeout=300, memory=512)
+PUBLISH_WINNER_EVENTS = FunctionSpec(
+    "PublishWinnerEvents", "winner_events", ("EVENT_BUS_NAME",),
+    lambda a: [
+        # The Winners table's streams (a stream's own ARN ends in a timestamp that changes if the
+        # stream is ever turned off and on again).
+        allow("ReadWinnersStream", ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+              [f"{a['winners_table']}/stream/*"]),
+        # The stream's event source mapping lists streams; ListStreams takes no resource-level permission.
+        allow("FindWinnersStream", ["dynamodb:ListStreams"], ["*"]),
+        allow("PublishWinnerEvents", ["events:PutEvents"], [a["event_bus"]]),
+        allow("SendFailures", ["sqs:SendMessage"], [a["dead_letters"]]),
+    ])
+
+
+@dataclass
+class Code:
+    """What every function runs: the handlers/ folder as one zip, and the runtime."""
+
+    archive: pulumi.Archive
+    runtime: pulumi.Input[str]
+
+
+def build(scope: Scope, spec: FunctionSpec, code: Code, settings: Mapping[str, pulumi.Input[str]],
+          arns: Mapping[str, pulumi.Input[str]]) -> aws.lambda_.Function:
+    """The function `spec` with its log group, its own role and its policy.
+
+    `settings` must hold every setting the spec reads (others are ignored); `arns` what its
+    statements name."""
+    missing = set(spec.settings) - set(settings)
+    if missing:
+        raise ValueError(f"{spec.name} reads {sorted(missing)}, which its builder did not give")
+    slug = f"{scope.name}-{spec.name.lower()}"
+    logs = scope.log_group(f"{slug}-logs", "/aws/lambda/", spec.name)
+    role = aws.iam.Role(
+        f"{slug}-role",
+        assume_role_policy=pulumi.Output.all(scope.principal("lambda"), scope.account).apply(
+            lambda a: json.dumps(policies.assume_role(a[0], a[1]))),
+        tags=scope.tags, opts=scope.opts(),
+    )
+    policy = aws.iam.RolePolicy(
+        f"{slug}-policy", role=role.id,
+        policy=pulumi.Output.all(logs.arn, pulumi.Output.all(**arns), scope.lambda_tracing).apply(
+            lambda a: json.dumps(policies.function_policy(a[0], spec.statements(a[1]), tracing=a[2]))),
+        opts=scope.opts(),
+    )
+    return aws.lambda_.Function(
+        slug,
+        **scope.named(spec.name),
+        role=role.arn,
+        runtime=code.runtime,
+        handler=f"handlers.{spec.module}.handler",
+        code=code.archive,
+        timeout=spec.timeout,
+        memory_size=spec.memory,
+        environment={"variables": {k: settings[k] for k in spec.settings}},
+        logging_config={"log_format": "Text", "log_group": logs.name},
+        tracing_config={"mode": scope.lambda_tracing.apply(lambda on: "Active" if on else "PassThrough")},
+        tags=scope.tags,
+        # Lambda checks the role at CreateFunction (X-Ray actions when traced); the function logs from its first call.
+        opts=scope.opts(depends_on=[policy, logs]),
+    )
