@@ -1,5 +1,8 @@
 """The lottery stack: read this stack's `lottery:*` config, build one LotteryWorkflow, export it."""
 
+from collections.abc import Callable
+from typing import Any, cast
+
 import pulumi
 
 from components import LotteryWorkflow, LotteryWorkflowArgs
@@ -7,7 +10,7 @@ from components.lottery_workflow import OUTPUTS
 
 config = pulumi.Config("lottery")
 # Stack config key: (LotteryWorkflowArgs key, reader). Unset keys keep the component's defaults.
-SETTINGS = {
+SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "namePrefix": ("name_prefix", config.get),
     "maxWinners": ("max_winners", config.get_int),
     "maxAttempts": ("max_attempts", config.get_int),
@@ -28,7 +31,7 @@ SETTINGS = {
     "winnerEvents": ("winner_events", config.get_bool),
     "announcementQueue": ("announcement_queue", config.get_bool),
 }
-args = LotteryWorkflowArgs()
+args: dict[str, Any] = {}
 for key, (arg, read) in SETTINGS.items():
     value = read(key)
     if value is not None:
@@ -38,7 +41,7 @@ for key, arg in (("notificationEmails", "notification_emails"), ("operatorEmails
                  ("rosterAdminEmails", "roster_admin_emails")):
     args[arg] = [pulumi.Output.secret(e) for e in config.get_object(key) or []]
 
-lottery = LotteryWorkflow("lottery", args)
+lottery = LotteryWorkflow("lottery", cast(LotteryWorkflowArgs, args))
 
 # The offline runtime and `lottery --target aws` read these output names.
 for attribute, output in OUTPUTS:

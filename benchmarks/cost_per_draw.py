@@ -37,9 +37,9 @@ from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends  # noqa: E402
 
 from components.definition import render  # noqa: E402
-from offline.mocks import partition_of  # noqa: E402
 from offline import lottery  # noqa: E402
 from offline.lottery import execution_history  # noqa: E402
+from offline.mocks import partition_of  # noqa: E402
 from offline.stack import OfflineStack  # noqa: E402
 
 # moto's index lookups scan the table: at N=100,000 one draw of ten takes about a minute here.
@@ -198,7 +198,8 @@ def main() -> None:
     args = options.parse_args()
     rng = random.Random(args.seed)
     rows = []
-    print(f"{'strategy':8} {'N':>7} {'W':>6} {'k':>3} {'status':10} {'states':>6} {'lambdas':>7} {'ddb req':>7} {'wall ms':>9}  expected selections")
+    print(f"{'strategy':8} {'N':>7} {'W':>6} {'k':>3} {'status':10} {'states':>6} {'lambdas':>7} {'ddb req':>7} "
+          f"{'wall ms':>9}  expected selections")
     # No state directory: saving the tables after each draw is the CLI's cost, not the draw's.
     with OfflineStack("dev") as stack:
         seed = SeedEquivalent(stack.region, stack.outputs["notification_topic_arn"])

@@ -54,8 +54,10 @@ def main() -> None:
     cold_s = cold(args.runs)
     warm_s, last = warm(args.draws)
     report = {
-        "cold_draw_s": {"median": round(statistics.median(cold_s), 3), "min": round(min(cold_s), 3), "max": round(max(cold_s), 3), "runs": args.runs},
-        "warm_draw_s": {"median": round(statistics.median(warm_s), 4), "p90": round(sorted(warm_s)[int(0.9 * len(warm_s)) - 1], 4), "draws": args.draws},
+        "cold_draw_s": {"median": round(statistics.median(cold_s), 3), "min": round(min(cold_s), 3),
+                        "max": round(max(cold_s), 3), "runs": args.runs},
+        "warm_draw_s": {"median": round(statistics.median(warm_s), 4),
+                        "p90": round(sorted(warm_s)[int(0.9 * len(warm_s)) - 1], 4), "draws": args.draws},
         "transitions_per_draw": len(last["transitions"]),
         "lambda_invocations_per_draw": last["lambda_invocations"],
     }

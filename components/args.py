@@ -1,7 +1,8 @@
 """LotteryWorkflowArgs, the settings of one lottery, and the check that refuses bad ones."""
 
 import re
-from typing import Mapping, Sequence, TypedDict
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
 
 import pulumi
 
@@ -109,11 +110,12 @@ def _plain(value) -> bool:
     return not isinstance(value, pulumi.Output)
 
 
-def check(args: LotteryWorkflowArgs) -> None:
+def check(settings: LotteryWorkflowArgs) -> None:
     """Refuse settings that would deploy a broken lottery, before anything is created.
 
     Every key with a fixed set or range is checked; a pass-through input that is an Output is
     left to AWS to check at deploy time."""
+    args: Mapping[str, Any] = settings  # read by key name, including keys it should not have
     for key in args:
         if key == "state_machine_type" and args[key] == "STANDARD":
             continue  # what the lottery is anyway

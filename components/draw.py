@@ -113,7 +113,7 @@ def _state_machine(scope: Scope, made: dict[str, aws.lambda_.Function], topic: a
         ),
         opts=scope.opts(),
     )
-    logging_configuration = None
+    logging_configuration: aws.sfn.StateMachineLoggingConfigurationArgsDict | None = None
     if log_level != "OFF":
         # Step Functions documents the /aws/vendedlogs/ prefix to keep log resource policies small.
         logs = scope.log_group(f"{name}-state-machine-logs", "/aws/vendedlogs/states/", "Lottery")

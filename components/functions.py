@@ -5,8 +5,8 @@ Adding a function is one spec here and one module in handlers/.
 """
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import pulumi
 import pulumi_aws as aws

@@ -4,7 +4,6 @@ The core draw is built by draw.py, each optional feature by a module of its own 
 roster_upload.py, winner_events.py, announcements.py, with dead_letters.py shared by two), every
 function from its spec in functions.py."""
 
-from typing import Optional
 
 import pulumi
 
@@ -53,24 +52,24 @@ class LotteryWorkflow(pulumi.ComponentResource):
     function_names: pulumi.Output[dict[str, str]]
     """Physical name of each function, by the seed's name (InputWinners, RandomSelectWinners, ...,
     and Api, ImportRoster, PublishWinnerEvents when their feature is on)."""
-    api_url: Optional[pulumi.Output[str]]
+    api_url: pulumi.Output[str] | None
     """Base URL of the HTTP API (none when `api` is false)."""
-    api_id: Optional[pulumi.Output[str]]
+    api_id: pulumi.Output[str] | None
     """Id of the HTTP API (none when `api` is false)."""
-    roster_bucket: Optional[pulumi.Output[str]]
+    roster_bucket: pulumi.Output[str] | None
     """Bucket where an uploaded `.csv` roster imports itself (none when `roster_upload` is false)."""
-    event_bus_name: Optional[pulumi.Output[str]]
+    event_bus_name: pulumi.Output[str] | None
     """EventBridge bus carrying WinnerDrawn events (none when `winner_events` is false)."""
-    winner_events_queue_url: Optional[pulumi.Output[str]]
+    winner_events_queue_url: pulumi.Output[str] | None
     """SQS queue the example rule delivers WinnerDrawn events to (none when `winner_events` is false)."""
-    dead_letter_queue_url: Optional[pulumi.Output[str]]
+    dead_letter_queue_url: pulumi.Output[str] | None
     """Where failed imports and event deliveries land (none when both features are off)."""
-    alarm_topic_arn: Optional[pulumi.Output[str]]
+    alarm_topic_arn: pulumi.Output[str] | None
     """SNS topic the dead-letter alarm notifies (`operator_emails`; none when there is no dead-letter queue)."""
-    announcement_queue_url: Optional[pulumi.Output[str]]
+    announcement_queue_url: pulumi.Output[str] | None
     """SQS queue subscribed to the announcements (none unless `announcement_queue`)."""
 
-    def __init__(self, name: str, args: LotteryWorkflowArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: LotteryWorkflowArgs, opts: pulumi.ResourceOptions | None = None):
         check(args)  # before anything is registered
         super().__init__("lottery:index:LotteryWorkflow", name, {}, opts)
         scope = Scope(self, name, args.get("name_prefix"), args.get("tags"), args.get("log_retention_days", 14),

@@ -1,7 +1,6 @@
 """What every part of one LotteryWorkflow shares: its parent, names, tags, retention and account facts."""
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -14,9 +13,9 @@ class Scope:
     parent: pulumi.ComponentResource
     name: str
     """The component's name: the start of every logical name (`<name>-employee`, ...)."""
-    prefix: Optional[pulumi.Input[str]]
+    prefix: pulumi.Input[str] | None
     """`name_prefix`: fixed physical names when given, Pulumi's auto-names when not."""
-    tags: Optional[pulumi.Input]
+    tags: pulumi.Input | None
     retention: pulumi.Input[int]
     tracing: bool
     partition: pulumi.Output[str] = field(init=False)

@@ -15,6 +15,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from .common import InvalidInput, client, int_setting, plain, setting, table, winners_count
+from .payloads import announcement_of, execution_arn, winners_of
 
 PAGE_DEFAULT, PAGE_MAX = 20, 100
 # A page token is the newest-first index's LastEvaluatedKey: the table's key and the index's.
@@ -54,22 +55,17 @@ def get_draw(event) -> dict:
     draw_id = (event.get("pathParameters") or {}).get("id", "")
     if not DRAW_ID.fullmatch(draw_id):
         raise NotFound(f"no draw {draw_id!r}: draw ids look like Lottery-<uuid>")
-    machine = setting("STATE_MACHINE_ARN")
-    arn = f"{machine.replace(':stateMachine:', ':execution:')}:{draw_id}"
     sfn = client("stepfunctions")
     try:
-        execution = sfn.describe_execution(executionArn=arn)
+        execution = sfn.describe_execution(executionArn=execution_arn(setting("STATE_MACHINE_ARN"), draw_id))
     except sfn.exceptions.ExecutionDoesNotExist:
         raise NotFound(f"no draw {draw_id}") from None
-    output = json.loads(execution.get("output") or "{}")
-    succeeded = execution["status"] == "SUCCEEDED"
     return respond(200, {
         "draw_id": draw_id,
         "status": execution["status"],
         "started_at": execution["startDate"].isoformat(),
-        "winners": [{"employee_id": w["employee_id"], "employee_name": w["employee_name"]}
-                    for w in output.get("selection", {}).get("winners", [])] if succeeded else [],
-        "announcement": output.get("message") if succeeded else None,
+        "winners": winners_of(execution),
+        "announcement": announcement_of(execution),
         "error": execution.get("error"),
         "cause": execution.get("cause"),
     })

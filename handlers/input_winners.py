@@ -1,6 +1,7 @@
 """Input Lottery Winners: check the request before anything is read or written."""
 
 from .common import CustomError, int_setting, winners_count
+from .payloads import Request, Started
 
 
 def parse_request(request, max_winners: int) -> int:
@@ -10,7 +11,7 @@ def parse_request(request, max_winners: int) -> int:
     return winners_count(request, "input", max_winners)
 
 
-def handler(event, context):
+def handler(event: Started, context) -> Request:
     return {
         "draw": event["draw"],
         "num_of_winners": parse_request(event.get("request"), int_setting("MAX_WINNERS")),

@@ -20,6 +20,7 @@ from .common import (
     setting,
     table,
 )
+from .payloads import Employee, Request, Selected, Selection
 
 
 def plan(eligible: int, count: int, random=None) -> tuple[list[int], list[tuple[int, int]]]:
@@ -34,10 +35,10 @@ def plan(eligible: int, count: int, random=None) -> tuple[list[int], list[tuple[
     holes = sorted(s for s in chosen if s <= remaining)
     taken = set(chosen)
     movers = [s for s in range(remaining + 1, eligible + 1) if s not in taken]
-    return chosen, list(zip(movers, holes))
+    return chosen, list(zip(movers, holes, strict=True))  # one survivor above for each hole below
 
 
-def employee_at(employees, index: str, serial: int) -> dict:
+def employee_at(employees, index: str, serial: int) -> Employee:
     items = employees.query(
         IndexName=index, KeyConditionExpression=Key("lottery_serial").eq(serial)
     )["Items"]
@@ -47,7 +48,7 @@ def employee_at(employees, index: str, serial: int) -> dict:
     return plain(items[0])
 
 
-def handler(event, context):
+def handler(event: Request, context) -> Selected:
     draw_id, attempt = event["draw"]["id"], event["attempt"] + 1
     if attempt > int_setting("MAX_ATTEMPTS"):
         raise TooManyAttempts(f"gave up after {attempt - 1} attempts lost to concurrent draws")
@@ -56,7 +57,7 @@ def handler(event, context):
     return {**event, "attempt": attempt, "selection": select(held, event["num_of_winners"])}
 
 
-def select(held: dict, count: int) -> dict:
+def select(held: dict, count: int) -> Selection:
     """Winners and moves for `count` winners from the pool item `held`."""
     eligible = int(held["eligible"])
     chosen, moves = plan(eligible, count)

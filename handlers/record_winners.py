@@ -8,11 +8,12 @@ again. A retry of this task after a write that did succeed finds its own draw re
 reports success, so a winner is never drawn twice for one draw.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from boto3.dynamodb.types import TypeSerializer
 
 from .common import POOL_KEY, DrawConflict, client, setting
+from .payloads import Draw, Recorded, Selection, Validated
 
 _serialize = TypeSerializer().serialize
 
@@ -21,7 +22,7 @@ def _item(values: dict) -> dict:
     return {k: _serialize(v) for k, v in values.items()}
 
 
-def transaction(draw: dict, selection: dict, recorded_at: str, tables: dict, lottery: str) -> list[dict]:
+def transaction(draw: Draw, selection: Selection, recorded_at: str, tables: dict, lottery: str) -> list[dict]:
     """The TransactWriteItems actions for one draw (3k+2 at most for k winners)."""
     winners, eligible = selection["winners"], selection["eligible"]
     actions = [
@@ -68,7 +69,7 @@ def transaction(draw: dict, selection: dict, recorded_at: str, tables: dict, lot
     return actions
 
 
-def handler(event, context):
+def handler(event: Validated, context) -> Recorded:
     dynamodb_client = client("dynamodb")
     tables = {
         "employee": setting("EMPLOYEE_TABLE"),
@@ -76,7 +77,7 @@ def handler(event, context):
         "draws": setting("DRAWS_TABLE"),
     }
     draw = event["draw"]
-    recorded_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    recorded_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     try:
         dynamodb_client.transact_write_items(
             TransactItems=transaction(draw, event["selection"], recorded_at, tables, setting("LOTTERY_NAME"))

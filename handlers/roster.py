@@ -8,7 +8,8 @@ employee_entry_date, optional lottery_serial; a header row is optional), or the 
 
 import csv
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
@@ -42,7 +43,7 @@ def _rows_from_csv(text: str) -> list[tuple[int, dict]]:
     first = lines[0][1]
     delimiter = "|" if first.count("|") > first.count(",") else ","
     reader = csv.reader([line for _, line in lines], delimiter=delimiter, skipinitialspace=True)
-    rows = [(n, [c.strip() for c in cells]) for (n, _), cells in zip(lines, reader)]
+    rows = [(n, [c.strip() for c in cells]) for (n, _), cells in zip(lines, reader, strict=True)]
     if rows[0][1][:1] == ["employee_id"]:
         header, rows = rows[0][1], rows[1:]
     else:
@@ -54,7 +55,8 @@ def _rows_from_csv(text: str) -> list[tuple[int, dict]]:
                 f"line {n}: expected {', '.join(header[:2])} and up to {len(header) - 2} more"
                 f" fields separated by '{delimiter}', found {len(cells)} field(s)"
             )
-        parsed.append((n, {k: v for k, v in zip(header, cells) if v != ""}))
+        # Trailing fields may be left out.
+        parsed.append((n, {k: v for k, v in zip(header, cells, strict=False) if v != ""}))
     return parsed
 
 
@@ -63,7 +65,9 @@ def parse_roster(text: str) -> list[dict]:
     rows = _rows_from_json(text) if text.lstrip().startswith("{") else _rows_from_csv(text)
     if not rows:
         raise InvalidRoster("the roster has no employees")
-    problems, seen, employees = [], {}, []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    employees: list[dict[str, Any]] = []
     for n, row in rows:
         unknown = set(row) - set(FIELDS)
         employee_id, name = str(row.get("employee_id", "")).strip(), str(row.get("employee_name", "")).strip()
@@ -119,7 +123,7 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
     pool = {
         "pool_size": len(employees),
         "eligible": eligible,
-        "imported_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "imported_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
     }
     draws_table.put_item(Item={**POOL_KEY, **pool})
     return pool

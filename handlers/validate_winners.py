@@ -1,6 +1,7 @@
 """Validate Winners: has anyone selected been recorded as a winner meanwhile? Also words the notice."""
 
 from .common import dynamodb, setting
+from .payloads import Selected, Validated
 
 
 def announcement(names: list[str]) -> str:
@@ -26,7 +27,7 @@ def past_winners(winners_table: str, employee_ids: list[str]) -> set[str]:
     raise RuntimeError("DynamoDB left keys unprocessed after 5 tries")
 
 
-def handler(event, context):
+def handler(event: Selected, context) -> Validated:
     winners = event["selection"]["winners"]
     taken = past_winners(setting("WINNERS_TABLE"), [w["employee_id"] for w in winners])
     return {

@@ -7,12 +7,12 @@ import sys
 
 import pulumi
 import pytest
-from parliament import analyze_policy_string
-
 from conftest import ROOT
-from offline.program import run_program
-from offline.mocks import AUTO_NAMED
+from parliament import analyze_policy_string
 from pulumi_mocks import RecordingMocks
+
+from offline.mocks import AUTO_NAMED
+from offline.program import run_program
 
 STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}
 FUNCTIONS = ("InputWinners", "RandomSelectWinners", "ValidateWinners", "RecordWinners")
@@ -260,7 +260,8 @@ def test_api_switches(args, routes):
     found = mocks.of_type("aws:apigatewayv2/route:Route")
     assert len(found) == routes
     assert all(r.inputs["authorizationType"] == "NONE" for r in found)
-    assert any(x.inputs["principal"] == "apigateway.amazonaws.com" for x in mocks.of_type("aws:lambda/permission:Permission")) == bool(routes)
+    permissions = mocks.of_type("aws:lambda/permission:Permission")
+    assert any(x.inputs["principal"] == "apigateway.amazonaws.com" for x in permissions) == bool(routes)
 
 
 def test_roster_upload_resources(deployed):

@@ -9,8 +9,8 @@ import zipfile
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-
 from conftest import ROOT
+
 from handlers.common import plain
 from offline import cli
 from offline.stack import OfflineStack

@@ -17,8 +17,8 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from conftest import ROOT
+
 from offline import cli, state
 from offline.state_lock import StateLock
 

@@ -5,8 +5,8 @@ import os
 import stat
 
 import pytest
-
 from conftest import ROOT
+
 from offline import aws
 from offline.stack import OfflineStack
 

@@ -4,7 +4,6 @@ Install the component into this stack's virtualenv first: `pip install <path to 
 """
 
 import pulumi
-
 from lottery_workflow import LotteryWorkflow
 
 config = pulumi.Config()

@@ -1,0 +1,95 @@
+"""What passes between the states, typed: the event each handler receives and returns, and the
+two readings of a finished execution that the API and the `lottery` command share.
+
+Each state adds to what it received (Input Lottery Winners starts it), so each payload is the one
+before it plus its own keys.
+"""
+
+import json
+from typing import Any, TypedDict
+
+
+class Draw(TypedDict):
+    id: str
+    """The execution's name, Lottery-<uuid>: the draw's id everywhere."""
+    started_at: str
+
+
+class Started(TypedDict):
+    """What Input Lottery Winners receives: the execution input as given, and the draw."""
+
+    request: Any
+    draw: Draw
+
+
+class Request(TypedDict):
+    """What Input Lottery Winners returns: a checked number of winners."""
+
+    draw: Draw
+    num_of_winners: int
+    attempt: int
+
+
+class Employee(TypedDict, total=False):
+    employee_id: str
+    employee_name: str
+    employee_entry_date: str
+    lottery_serial: int
+
+
+Move = TypedDict("Move", {"employee_id": str, "from": int, "to": int})
+"""A survivor moving from a serial above the new pool size into a winner's place."""
+
+
+class Selection(TypedDict):
+    pool_size: int
+    eligible: int
+    winners: list[Employee]
+    moves: list[Move]
+
+
+class Selected(Request):
+    """What Random Select Winners returns."""
+
+    selection: Selection
+
+
+class Validated(Selected):
+    """What Validate Winners returns: 0 to record, 1 to select again; the announcement's words."""
+
+    status: int
+    message: str
+
+
+class Recorded(Validated):
+    """What Record In Dynamodb returns."""
+
+    recorded_at: str
+
+
+class Winner(TypedDict):
+    """A winner as the API and the command show one."""
+
+    employee_id: str
+    employee_name: str
+
+
+def winners_of(execution: dict) -> list[Winner]:
+    """The winners of a finished execution (DescribeExecution's answer); none unless it succeeded."""
+    if execution.get("status") != "SUCCEEDED":
+        return []
+    output = json.loads(execution.get("output") or "{}")
+    return [{"employee_id": w["employee_id"], "employee_name": w["employee_name"]}
+            for w in output.get("selection", {}).get("winners", [])]
+
+
+def announcement_of(execution: dict) -> str | None:
+    """The announcement a finished execution sent; none unless it succeeded."""
+    if execution.get("status") != "SUCCEEDED":
+        return None
+    return json.loads(execution.get("output") or "{}").get("message")
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The ARN of the (standard) execution `name` of a state machine; `*` for all of them."""
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
