@@ -10,8 +10,8 @@ import pytest
 from parliament import analyze_policy_string
 
 from conftest import ROOT
-from offline.program import run_program
-from offline.mocks import AUTO_NAMED
+from twin.program import run_program
+from twin.mocks import AUTO_NAMED
 from pulumi_mocks import RecordingMocks
 
 STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}

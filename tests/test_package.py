@@ -6,7 +6,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 
 from components.lottery_workflow import OUTPUTS
 from conftest import ROOT
-from offline.program import run_program
+from twin.program import run_program
 from pulumi_mocks import RecordingMocks
 
 

@@ -5,7 +5,7 @@ import re
 import shutil
 import subprocess
 
-from components.definition import TEMPLATE
+from .siblings import TEMPLATE
 
 END = "[end]"
 

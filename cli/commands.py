@@ -14,15 +14,11 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.common import InvalidRoster, plain, scan_all
-
-from . import graph, state
+from . import graph
 from .aws import TargetError, connect
-from .lottery import DRAW_TIMEOUT_S, NotifyError
-from .program import StackConfigError
-from .server import ApiRouter, NoApi, make_server
-from .stack import PROJECT_DIR, OfflineStack
-from .state_lock import StateBusy, StateLock, describe
+from .serve import ApiRouter, NoApi, make_server
+from .siblings import (DRAW_TIMEOUT_S, PROJECT_DIR, InvalidRoster, NotifyError, OfflineStack, StackConfigError,
+                       StateBusy, StateLock, describe, plain, scan_all, state)
 
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 # Offline, these read and write the state: each holds the stack's state lock from load to save.
@@ -342,7 +338,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _collect_from_here() -> None:
-    """When `python -m offline` started with the collector off: leave what start-up made to the
+    """When `python -m cli` started with the collector off: leave what start-up made to the
     end of the process (it lives that long anyway) and collect only what comes after."""
     if not gc.isenabled():
         gc.freeze()

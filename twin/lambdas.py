@@ -31,9 +31,8 @@ import time
 import traceback
 import zipfile
 
-from handlers.common import plain
-
 from . import delivery, retries
+from .siblings import plain
 
 try:
     from moto.awslambda.models import LambdaFunction

@@ -7,7 +7,7 @@ import sys
 # until the stack is deployed; then they are frozen out of its sight and it is on again.
 gc.disable()
 
-from .cli import main  # imported with the collector off
+from .commands import main  # imported with the collector off
 
 code = main()
 sys.stdout.flush()

@@ -7,8 +7,7 @@ from datetime import datetime, timezone
 
 import boto3
 
-from handlers.roster import parse_roster, write_roster
-from handlers.validate_winners import announcement
+from .siblings import announcement, parse_roster, write_roster
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table")

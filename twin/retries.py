@@ -7,7 +7,7 @@ laptop and in tests. The order of events is unchanged; only the waits shrink.
 SCALE is the one place the speed-up is set, and everything the twin speeds up follows it, so
 budgets measured in one clock still hold against deadlines measured in another:
 - Retry intervals and botocore's backoff sleep SCALE times as long (install()).
-- The handlers' `time` module is `clock` (offline/lambdas.py gives it to the modules it imports):
+- The handlers' `time` module is `clock` (twin/lambdas.py gives it to the modules it imports):
   `clock.time()` advances 1/SCALE seconds per real second, from ORIGIN, where it agrees with the
   wall clock; its sleep(), monotonic() and perf_counter() are scaled alike. So the pool's 20 s lease
   (handlers/pool.py, compared with time.time()) runs out after 2 real seconds offline, and a draw

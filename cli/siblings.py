@@ -1,0 +1,33 @@
+"""The twin, the handlers' helpers and the state machine template, under the names the project
+has where the command runs.
+
+In a checkout the design card's folders are top-level packages (`twin`, `handlers`,
+`components`); in the wheel, pyproject.toml maps them into one package, `lottery_workflow`
+(components/ is the package itself, handlers/ is `lottery_workflow.handlers`, cli/ is
+`lottery_workflow.cli`), so they are reached relatively. This is the one place in the command
+that knows both; twin/siblings.py is the twin's.
+"""
+
+from typing import TYPE_CHECKING
+
+CHECKOUT = __name__.count(".") == 1  # cli.siblings; installed: lottery_workflow.cli.siblings
+
+if TYPE_CHECKING or CHECKOUT:
+    from components.definition import TEMPLATE
+    from handlers.common import InvalidRoster, plain, scan_all
+    from twin import state
+    from twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
+    from twin.program import StackConfigError
+    from twin.stack import PROJECT_DIR, OfflineStack
+    from twin.state_lock import StateBusy, StateLock, describe
+else:
+    from ..definition import TEMPLATE
+    from ..handlers.common import InvalidRoster, plain, scan_all
+    from ..twin import state
+    from ..twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
+    from ..twin.program import StackConfigError
+    from ..twin.stack import PROJECT_DIR, OfflineStack
+    from ..twin.state_lock import StateBusy, StateLock, describe
+
+__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "PROJECT_DIR", "TEMPLATE", "InvalidRoster", "Lottery", "NotifyError",
+           "OfflineStack", "StackConfigError", "StateBusy", "StateLock", "describe", "plain", "scan_all", "state"]
