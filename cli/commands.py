@@ -17,8 +17,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import graph
 from .aws import TargetError, connect
 from .serve import ApiRouter, NoApi, make_server
-from .siblings import (DRAW_TIMEOUT_S, PROJECT_DIR, InvalidRoster, NotifyError, OfflineStack, StackConfigError,
-                       StateBusy, StateLock, describe, plain, scan_all, state)
+from .siblings import (DRAW_TIMEOUT_S, PROJECT_DIR, InvalidRoster, NotifyError, StackConfigError, StateBusy,
+                       StateLock, describe, offline_stack, plain, scan_all, state)
 
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 # Offline, these read and write the state: each holds the stack's state lock from load to save.
@@ -374,7 +374,7 @@ def _run(args) -> int:
         return args.run(connect(args.stack, PROJECT_DIR, args.state_machine_arn), args)
     with contextlib.ExitStack() as deployed:
         with _progress(f"Deploying stack {args.stack} offline"):
-            lottery = deployed.enter_context(OfflineStack(args.stack, args.state_dir))
+            lottery = deployed.enter_context(offline_stack()(args.stack, args.state_dir))
         _collect_from_here()
         return args.run(lottery, args)
 

@@ -6,6 +6,10 @@ In a checkout the design card's folders are top-level packages (`twin`, `handler
 (components/ is the package itself, handlers/ is `lottery_workflow.handlers`, cli/ is
 `lottery_workflow.cli`), so they are reached relatively. This is the one place in the command
 that knows both; twin/siblings.py is the twin's.
+
+Nothing imported here brings in moto: the command's entry point prepares moto's import first
+(seams.skip_batch_backend), and `--target aws` never needs it. OfflineStack, which does, is
+imported when it is first asked for.
 """
 
 from typing import TYPE_CHECKING
@@ -15,19 +19,31 @@ CHECKOUT = __name__.count(".") == 1  # cli.siblings; installed: lottery_workflow
 if TYPE_CHECKING or CHECKOUT:
     from components.definition import TEMPLATE
     from handlers.common import InvalidRoster, plain, scan_all
-    from twin import state
+    from twin import seams, state
     from twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
-    from twin.program import StackConfigError
-    from twin.stack import PROJECT_DIR, OfflineStack
+    from twin.program import PROJECT_DIR, StackConfigError
     from twin.state_lock import StateBusy, StateLock, describe
 else:
     from ..definition import TEMPLATE
     from ..handlers.common import InvalidRoster, plain, scan_all
-    from ..twin import state
+    from ..twin import seams, state
     from ..twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
-    from ..twin.program import StackConfigError
-    from ..twin.stack import PROJECT_DIR, OfflineStack
+    from ..twin.program import PROJECT_DIR, StackConfigError
     from ..twin.state_lock import StateBusy, StateLock, describe
 
+if TYPE_CHECKING:
+    from twin.stack import OfflineStack
+
+
+def offline_stack() -> "type[OfflineStack]":
+    """The twin's OfflineStack (and with it moto), imported at first use."""
+    if TYPE_CHECKING or CHECKOUT:
+        from twin.stack import OfflineStack
+    else:
+        from ..twin.stack import OfflineStack
+    return OfflineStack
+
+
 __all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "PROJECT_DIR", "TEMPLATE", "InvalidRoster", "Lottery", "NotifyError",
-           "OfflineStack", "StackConfigError", "StateBusy", "StateLock", "describe", "plain", "scan_all", "state"]
+           "StackConfigError", "StateBusy", "StateLock", "describe", "offline_stack", "plain", "scan_all", "seams",
+           "state"]

@@ -12,7 +12,8 @@ import uuid
 from datetime import datetime, timezone
 
 import boto3
-from moto.awslambda.models import lambda_backends
+
+from . import seams
 
 
 def _now() -> str:
@@ -37,12 +38,6 @@ def _context(function, attempts: int, condition: str, answer: str) -> dict:
     }
 
 
-def _stream_mapping(function, source_arn: str):
-    backend = lambda_backends[function.account_id][function.region]
-    return next((m for m in backend._event_source_mappings.values()
-                 if m.function_arn == function.function_arn and m.event_source_arn == source_arn), None)
-
-
 def deliver(function, event: dict, invoke) -> tuple[str, bool, str]:
     """`invoke(event)` once, and as AWS would again on failure, for stream and S3 events."""
     answer, errored, logs = invoke(event)
@@ -51,7 +46,7 @@ def deliver(function, event: dict, invoke) -> tuple[str, bool, str]:
     if not errored or source not in ("aws:dynamodb", "aws:s3"):
         return answer, errored, logs
     if source == "aws:dynamodb":
-        mapping = _stream_mapping(function, records[0]["eventSourceARN"])
+        mapping = seams.stream_mapping(function, records[0]["eventSourceARN"])
         retries = mapping.max_retry_attempts if mapping and mapping.max_retry_attempts is not None else 0
         destination = ((mapping.destination_config or {}).get("OnFailure") or {}).get("Destination") if mapping else None
     else:

@@ -3,15 +3,19 @@
 import asyncio
 import json
 import runpy
-from concurrent.futures import ThreadPoolExecutor
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pulumi
 import yaml
-from pulumi.runtime.settings import set_root_resource
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+
+from . import seams
+
+
+# The stack program `lottery` runs offline and whose `pulumi stack output` it reads: the checkout
+# this code lies in.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 class StackConfigError(Exception):
@@ -41,9 +45,8 @@ def run_program(project_dir: Path, stack: str, mocks: pulumi.runtime.Mocks) -> d
     """Run `__main__.py` of `project_dir` as stack `stack` against `mocks`; its exports, resolved."""
     project, config = read_config(project_dir, stack)
     pulumi.runtime.set_all_config(config)
-    set_root_resource(None)  # a fresh Stack resource for each run in this process
+    seams.reset_stack()  # a fresh Stack resource for each run in this process
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
-    exports: dict = {}
 
     def program():
         # As `pulumi up` does: the project folder is the program's first import path.
@@ -52,11 +55,8 @@ def run_program(project_dir: Path, stack: str, mocks: pulumi.runtime.Mocks) -> d
             runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
         finally:
             sys.path.remove(str(project_dir))
-        root = pulumi.runtime.get_root_resource()
-        return pulumi.Output.all(**root.outputs).apply(exports.update)
 
     # Pulumi registers each resource from its loop's default executor. moto's calls hold the GIL,
     # so more threads only add switching (measured cold draw: 1 worker 2.1 s, 2 workers 2.4 s).
     asyncio.get_event_loop().set_default_executor(ThreadPoolExecutor(1, thread_name_prefix="offline-deploy"))
-    _sync_await(run_pulumi_func(lambda: _sync_await(pulumi.Output.from_input(program()).future())))
-    return exports
+    return seams.run_stack(program)

@@ -6,7 +6,8 @@ laptop and in tests. The order of events is unchanged; only the waits shrink.
 
 SCALE is the one place the speed-up is set, and everything the twin speeds up follows it, so
 budgets measured in one clock still hold against deadlines measured in another:
-- Retry intervals and botocore's backoff sleep SCALE times as long (install()).
+- Retry intervals and botocore's backoff sleep SCALE times as long (`scaled_time`, which seams.py
+  gives moto's Retry and botocore's endpoint module for a session).
 - The handlers' `time` module is `clock` (twin/lambdas.py gives it to the modules it imports):
   `clock.time()` advances 1/SCALE seconds per real second, from ORIGIN, where it agrees with the
   wall clock; its sleep(), monotonic() and perf_counter() are scaled alike. So the pool's 20 s lease
@@ -27,17 +28,6 @@ only slower: it loses the pool, its Record finds DrawConflict and it selects aga
 """
 
 import time as _time
-
-from botocore import endpoint
-
-try:
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-except ImportError as error:  # pragma: no cover - the wrong moto pin
-    raise RuntimeError(f"the offline runtime needs moto's ASL retrier: {error}") from None
-
-if getattr(retrier_decl, "time", None) is not _time or getattr(endpoint, "time", None) is not _time:
-    raise RuntimeError("moto's Retry or botocore's backoff no longer sleeps where the offline runtime "
-                       "expects; install the versions pinned in requirements.txt")
 
 SCALE = 0.1  # 1 s of Retry interval takes 100 ms offline; offline draws are about 10x faster than on AWS
 ORIGIN = 1_735_689_600.0  # 2025-01-01T00:00:00Z: the twin's clock reads the wall clock's time here
@@ -84,8 +74,5 @@ class _Clock(_ScaledTime):
         return _time.perf_counter() / SCALE
 
 
+scaled_time = _ScaledTime()
 clock = _Clock()
-
-
-def install() -> None:
-    retrier_decl.time = endpoint.time = _ScaledTime()
