@@ -42,7 +42,7 @@ print(json.dumps({"imported": names, "same": [a is b or a == b for a, b in zip(b
 
 
 def test_importing_the_twin_and_the_command_hooks_nothing():
-    done = subprocess.run([sys.executable, "-c", IMPORT_EVERYTHING], cwd=ROOT, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", IMPORT_EVERYTHING], cwd=ROOT, capture_output=True, text=True, check=False,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)

@@ -12,7 +12,6 @@ import yaml
 
 from . import seams
 
-
 # The stack program `lottery` runs offline and whose `pulumi stack output` it reads: the checkout
 # this code lies in.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
