@@ -2,8 +2,14 @@
 
 import pulumi
 
-from components import LotteryWorkflow, LotteryWorkflowArgs
-from components.lottery_workflow import OUTPUTS
+try:  # a checkout: the component beside this program
+    from components import LotteryWorkflow, LotteryWorkflowArgs
+    from components.lottery_workflow import OUTPUTS
+except ModuleNotFoundError as missing:  # the default stack `lottery` ships in the wheel: the installed component
+    if missing.name != "components":
+        raise
+    from lottery_workflow import LotteryWorkflow, LotteryWorkflowArgs
+    from lottery_workflow.lottery_workflow import OUTPUTS
 
 config = pulumi.Config("lottery")
 # Stack config key: (LotteryWorkflowArgs key, reader). Unset keys keep the component's defaults.

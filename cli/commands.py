@@ -15,8 +15,8 @@ from .aws import TargetError, connect
 from .progress import progress
 from .serve import POLL_S, NoApi, cmd_serve
 from .serve_client import ServerGone, draw_through_server
-from .siblings import (PROJECT_DIR, InvalidRoster, NotifyError, StackConfigError, StateBusy, StateLock, describe,
-                       offline_stack, plain, scan_all, state)
+from .siblings import (InvalidRoster, NotifyError, StackConfigError, StateBusy, StateLock, describe, offline_stack,
+                       plain, project_dir, scan_all, state)
 
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 # Offline, these read and write the state: each holds the stack's state lock from load to save.
@@ -99,7 +99,7 @@ def cmd_graph(args) -> int:
         if args.target == "offline":
             path = state.find_execution(args.state_dir, args.stack, args.execution)
         else:
-            lottery = connect(args.stack, PROJECT_DIR, args.state_machine_arn)
+            lottery = connect(args.stack, args.project_dir, args.state_machine_arn)
             arn = args.execution
             if not arn.startswith("arn:"):
                 arn = lottery.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + ":" + arn
@@ -133,7 +133,9 @@ def cmd_reset(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--stack", default="dev", help="the stack (Pulumi.<stack>.yaml offline; `pulumi stack output` on aws)")
+    common.add_argument("--stack", default="dev",
+                        help="the stack (Pulumi.<stack>.yaml offline; `pulumi stack output` on aws) of the Pulumi project "
+                             "in this folder or above it, else of the lottery's own")
     common.add_argument("--target", choices=("offline", "aws"), default="offline",
                         help="offline (default): the stack deployed into moto in this process; aws: the deployed stack")
     common.add_argument("--state-machine-arn", help="with --target aws: the lottery's state machine, instead of --stack")
@@ -204,10 +206,10 @@ def _run(args) -> int:
     if hasattr(args, "local"):
         return args.local(args)
     if args.target == "aws":
-        return args.run(connect(args.stack, PROJECT_DIR, args.state_machine_arn), args)
+        return args.run(connect(args.stack, args.project_dir, args.state_machine_arn), args)
     with contextlib.ExitStack() as deployed:
         with progress(f"Deploying stack {args.stack} offline"):
-            lottery = deployed.enter_context(offline_stack()(args.stack, args.state_dir))
+            lottery = deployed.enter_context(offline_stack()(args.stack, args.state_dir, args.project_dir))
         _collect_from_here()
         return args.run(lottery, args)
 
@@ -215,6 +217,7 @@ def _run(args) -> int:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     args.lock = None
+    args.project_dir = project_dir(Path.cwd())
     try:
         if args.target != "offline" or args.command not in WRITERS:
             return _run(args)

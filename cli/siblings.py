@@ -21,14 +21,14 @@ if TYPE_CHECKING or CHECKOUT:
     from handlers.common import InvalidRoster, plain, scan_all
     from twin import seams, state
     from twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
-    from twin.program import PROJECT_DIR, StackConfigError
+    from twin.program import StackConfigError, project_dir
     from twin.state_lock import StateBusy, StateLock, describe
 else:
     from ..definition import TEMPLATE
     from ..handlers.common import InvalidRoster, plain, scan_all
     from ..twin import seams, state
     from ..twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
-    from ..twin.program import PROJECT_DIR, StackConfigError
+    from ..twin.program import StackConfigError, project_dir
     from ..twin.state_lock import StateBusy, StateLock, describe
 
 if TYPE_CHECKING:
@@ -44,6 +44,5 @@ def offline_stack() -> "type[OfflineStack]":
     return OfflineStack
 
 
-__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "PROJECT_DIR", "TEMPLATE", "InvalidRoster", "Lottery", "NotifyError",
-           "StackConfigError", "StateBusy", "StateLock", "describe", "offline_stack", "plain", "scan_all", "seams",
-           "state"]
+__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "TEMPLATE", "InvalidRoster", "Lottery", "NotifyError", "StackConfigError",
+           "StateBusy", "StateLock", "describe", "offline_stack", "plain", "project_dir", "scan_all", "seams", "state"]

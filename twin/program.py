@@ -12,9 +12,26 @@ import yaml
 
 from . import seams
 
-# The stack program `lottery` runs offline and whose `pulumi stack output` it reads: the checkout
-# this code lies in.
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+_CODE = Path(__file__).resolve().parent.parent  # the checkout, or lottery_workflow/ in site-packages
+
+
+def is_project(folder: Path) -> bool:
+    """A Pulumi project with a Python program: Pulumi.yaml and __main__.py."""
+    return (folder / "Pulumi.yaml").is_file() and (folder / "__main__.py").is_file()
+
+
+# The stack program shipped with this code: the checkout it lies in, or, installed from the wheel,
+# the checkout's __main__.py and Pulumi.*.yaml, which pyproject.toml packs as lottery_workflow/stack/.
+PROJECT_DIR = _CODE if is_project(_CODE) else _CODE / "stack"
+SAMPLE_ROSTER = _CODE / "data" / "request-items.json"  # data/, or lottery_workflow/data/ once installed
+
+
+def project_dir(start: Path) -> Path:
+    """The stack program `lottery` runs offline and whose `pulumi stack output` it reads: the nearest
+    project from `start` up (a checkout, or a stack of one's own), as `pulumi` finds its project;
+    else the one shipped with this code (PROJECT_DIR)."""
+    start = start.resolve()
+    return next((folder for folder in (start, *start.parents) if is_project(folder)), PROJECT_DIR)
 
 
 class StackConfigError(Exception):

@@ -14,9 +14,7 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from . import seams, state
 from .lottery import TABLES, Lottery
 from .mocks import MotoMocks
-from .program import PROJECT_DIR, read_config, run_program
-
-SAMPLE_ROSTER = PROJECT_DIR / "data" / "request-items.json"
+from .program import PROJECT_DIR, SAMPLE_ROSTER, read_config, run_program
 
 
 class OfflineStack(Lottery):
