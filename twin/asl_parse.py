@@ -1,7 +1,7 @@
 """Parse each state machine definition once, not at every StartExecution; one parse at a time.
 
-moto checks a definition with its ANTLR parser at CreateStateMachine and parses it again when
-each execution starts: 16-20 ms of a 150 ms offline draw. The parse tree depends only on the
+moto checks a definition with its ANTLR parser at CreateStateMachine and parses it all again
+when each execution starts (ANTLR in pure Python: not cheap). The parse tree depends only on the
 definition's text, so it is kept; the evaluation components are still built afresh from it for
 every caller, as moto builds them, so no execution shares another's.
 

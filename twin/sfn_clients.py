@@ -4,9 +4,8 @@ moto 5.2.5 makes a new boto3 client for every Task state it runs (boto_client_fo
 execution's own thread), from boto3's default session. A session is not thread-safe (boto3's
 guide; boto/boto3#1592: KeyError 'credential_provider' when threads make clients at once), and a
 client takes milliseconds to make, in the thread every other execution waits on for the GIL.
-A client, once made, is thread-safe, so one per region, service and endpoint serves them all.
-Twenty draws at once (as in tests/test_concurrency.py), measured back to back here: 12.9-15.2 s
-with a client per Task and the longest pool hold 1.4-1.6 s; 9.2-10.0 s and 0.7-0.8 s with these.
+A client, once made, is thread-safe, so one per region, service and endpoint serves them all
+(what that saved concurrent draws is in docs/SPEED.md).
 """
 
 from . import lambdas, seams

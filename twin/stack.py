@@ -57,7 +57,7 @@ class OfflineStack(Lottery):
 
     def _ended(self, execution_arn: str) -> dict | None:
         # moto's own record of the execution costs nothing to read; each DescribeExecution through
-        # boto3 would take the GIL from the running draw for a millisecond or two.
+        # boto3 would take the GIL from the running draw.
         execution = stepfunctions_parser_backends[DEFAULT_ACCOUNT_ID][self.region].describe_execution(execution_arn)
         return None if execution.status == "RUNNING" else super()._ended(execution_arn)
 
@@ -66,7 +66,8 @@ class OfflineStack(Lottery):
             state.save(self.state_path, self.snapshot())
 
     def snapshot(self) -> dict[str, list[dict]]:
-        """Every table's items, read from moto's own tables: 1 ms, where Scans through boto3 take 40."""
+        """Every table's items, read from moto's own tables: a save after every draw would otherwise
+        Scan each table through boto3 and moto's serializer."""
         backend, plain = dynamodb_backends[DEFAULT_ACCOUNT_ID][self.region], TypeDeserializer().deserialize
         # list() and dict() copy in one step under the GIL, so a draw running in another thread
         # cannot change a table or an item while it is being read.
