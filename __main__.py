@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import pulumi
 
-from components import LotteryWorkflow, LotteryWorkflowArgs
-from components.lottery_workflow import OUTPUTS
+try:  # a checkout: the component beside this program
+    from components import LotteryWorkflow, LotteryWorkflowArgs
+    from components.lottery_workflow import OUTPUTS
+except ModuleNotFoundError as missing:  # the default stack `lottery` ships in the wheel: the installed component
+    if missing.name != "components":
+        raise
+    from lottery_workflow import LotteryWorkflow, LotteryWorkflowArgs  # type: ignore[no-redef]
+    from lottery_workflow.lottery_workflow import OUTPUTS  # type: ignore[no-redef]
 
 config = pulumi.Config("lottery")
 # Stack config key: (LotteryWorkflowArgs key, reader). Unset keys keep the component's defaults.

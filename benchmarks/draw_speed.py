@@ -24,14 +24,14 @@ def cold(runs: int) -> list[float]:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as state_dir:
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "offline", "draw", "--state-dir", state_dir],
+            subprocess.run([sys.executable, "-m", "cli", "draw", "--state-dir", state_dir],
                            cwd=ROOT, env=env, check=True, capture_output=True)
             seconds.append(time.perf_counter() - started)
     return seconds
 
 
 def warm(draws: int) -> tuple[list[float], dict]:
-    from offline.stack import OfflineStack
+    from twin.stack import OfflineStack
 
     roster = "employee_id,employee_name\n" + "\n".join(f"e{i},Employee {i}" for i in range(2 * draws + 2))
     with tempfile.TemporaryDirectory() as state_dir, OfflineStack("dev", Path(state_dir)) as stack:

@@ -11,10 +11,14 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; 
   echo "$WANT" > "$STAMP"
 fi
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
-# The component as other stacks install it (lottery_workflow), editable so the checkout is what runs.
-if [ ! -f "$VENV/.component-installed" ]; then
+# The package as other stacks install it (lottery_workflow: the component, the command, the twin),
+# editable so the checkout is what runs; again whenever pyproject.toml, which maps it, changes.
+PACKAGED="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+if [ "$(cat "$VENV/.component-installed" 2>/dev/null)" != "$PACKAGED" ]; then
+  rm -f "$VENV/bin/lottery"  # the link below: pip writes its own `lottery` there, never through the link
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT" >&2 || exit 1
-  touch "$VENV/.component-installed"
+  echo "$PACKAGED" > "$VENV/.component-installed"
 fi
-# `lottery` on the venv's PATH too, for `source .venv/bin/activate`.
-[ -e "$VENV/bin/lottery" ] || ln -s "$ROOT/bin/lottery" "$VENV/bin/lottery"
+# `lottery` on the venv's PATH too, for `source .venv/bin/activate`: this script rather than pip's,
+# so the checkout's command starts as bin/lottery does (python -m cli).
+[ -L "$VENV/bin/lottery" ] || ln -sfn "$ROOT/bin/lottery" "$VENV/bin/lottery"

@@ -6,10 +6,10 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import REGION, load_roster
 
+from conftest import REGION, load_roster
 from handlers import api, random_select_winners, record_winners, validate_winners
-from offline.faults import Fault, inject
+from twin.faults import Fault, inject
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 
 import pytest
 
-from offline.stack import OfflineStack
+from twin.stack import OfflineStack
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from offline import cli
+from cli import commands as cli
 
 
 def run(capsys, *args):

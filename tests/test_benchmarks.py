@@ -11,13 +11,14 @@ import random
 import sys
 
 import pytest
+
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import cost_per_draw  # noqa: E402
 
-from offline.lottery import execution_history  # noqa: E402
-from offline.stack import OfflineStack  # noqa: E402
+from twin.lottery import execution_history  # noqa: E402
+from twin.stack import OfflineStack  # noqa: E402
 
 # (N, W, k, random seed). W=0: one selection, whatever the seed. The others are seeded (the seed's
 # RandomSelectWinners draws from Python's `random`) to take several selections (8 at k=1, 4 at k=2

@@ -7,16 +7,27 @@ import sys
 
 import pulumi
 import pytest
-from conftest import ROOT
 from parliament import analyze_policy_string
-from pulumi_mocks import RecordingMocks
 
-from offline.mocks import AUTO_NAMED
-from offline.program import run_program
+from conftest import ROOT
+from hooks import as_installed, import_twin_and_command
+from pulumi_mocks import RecordingMocks
+from twin.mocks import AUTO_NAMED
+from twin.program import run_program
 
 STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}
 FUNCTIONS = ("InputWinners", "RandomSelectWinners", "ValidateWinners", "RecordWinners")
 ROUTES = {"POST /draws", "GET /draws/{id}", "GET /winners"}
+
+
+@pytest.fixture(autouse=True)
+def moto_as_installed():
+    """Every test here runs with moto, botocore and os.environ as installed, though the twin and the
+    command are imported: the twin's hooks go in only for an OfflineStack's block (twin/seams.py)."""
+    import_twin_and_command()
+    assert all(as_installed().values()), as_installed()
+    yield
+    assert all(as_installed().values()), as_installed()
 
 
 @pytest.fixture(params=sorted(STACKS))

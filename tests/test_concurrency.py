@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 
 from handlers.pool import LEASE_SECONDS
-from offline import retries
-from offline.stack import OfflineStack
+from twin import retries
+from twin.stack import OfflineStack
 
 
 def roster(size: int) -> str:

@@ -4,8 +4,8 @@ import math
 from collections import Counter
 
 import pytest
-from conftest import load_roster, scan, tables
 
+from conftest import load_roster, scan, tables
 from handlers import random_select_winners, record_winners, validate_winners
 from handlers.common import POOL_KEY
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from offline.faults import Fault, inject
-from offline.lottery import NotifyError
-from offline.stack import OfflineStack
+from twin.faults import Fault, inject
+from twin.lottery import NotifyError
+from twin.stack import OfflineStack
 
 THROTTLED = ("ProvisionedThroughputExceededException", 400)
 

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from offline import graph
+from cli import graph
 
 HAPPY = ["Input Lottery Winners", "Random Select Winners", "Validate Winners", "Is Winner In Past Draw",
          "Record In Dynamodb", "Send SNS", "Record Announcement"]

@@ -4,8 +4,8 @@ import random
 from collections import Counter
 
 import pytest
-from conftest import load_roster, scan, tables
 
+from conftest import load_roster, scan, tables
 from handlers import input_winners, pool, random_select_winners, record_winners, validate_winners
 from handlers.common import CustomError, DrawConflict, InvalidInput, NotEnoughEligibleEmployees, TooManyAttempts
 from handlers.pool import PoolBusy

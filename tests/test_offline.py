@@ -9,11 +9,11 @@ import zipfile
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ROOT
 
+from cli import commands as cli
+from conftest import ROOT
 from handlers.common import plain
-from offline import cli
-from offline.stack import OfflineStack
+from twin.stack import OfflineStack
 
 SEED_IDS = {f"{i:03d}" for i in range(1, 11)}
 
@@ -75,7 +75,7 @@ def test_a_setting_the_component_forgets_makes_the_offline_draw_fail(tmp_path, m
 
 def lottery(*args, state_dir):
     done = subprocess.run(
-        [sys.executable, "-m", "offline", *args, "--state-dir", str(state_dir)],
+        [sys.executable, "-m", "cli", *args, "--state-dir", str(state_dir)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     return done.returncode, done.stdout, done.stderr

@@ -2,12 +2,12 @@
 
 import json
 
-from conftest import ROOT
 from pulumi.provider.experimental.component import ComponentProvider
-from pulumi_mocks import RecordingMocks
 
 from components.lottery_workflow import OUTPUTS
-from offline.program import run_program
+from conftest import ROOT
+from pulumi_mocks import RecordingMocks
+from twin.program import run_program
 
 
 def camel(snake: str) -> str:

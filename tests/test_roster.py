@@ -1,8 +1,8 @@
 """The roster import: the whole file is checked first, a bad line is named, nothing is written."""
 
 import pytest
-from conftest import SAMPLE, load_roster, scan, tables
 
+from conftest import SAMPLE, load_roster, scan, tables
 from handlers.common import InvalidRoster
 from handlers.roster import parse_roster
 

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from offline.server import ApiRouter, NoApi, make_server
-from offline.stack import OfflineStack
+from cli.serve import ApiRouter, NoApi, make_server
+from twin.stack import OfflineStack
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """One writer per offline state directory: concurrent `lottery` commands, and `lottery serve`, lose no draw.
 
-The slow tests run the command as `bin/lottery` does (`python -m offline` from the checkout) in
+The slow tests run the command as `bin/lottery` does (`python -m cli` from the checkout) in
 processes of their own; the quick ones call `cli.main` here, against a lock this process holds.
 """
 
@@ -17,16 +17,17 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import ROOT
 
-from offline import cli, state
-from offline.state_lock import StateLock
+from cli import commands as cli
+from conftest import ROOT
+from twin import state
+from twin.state_lock import StateLock
 
 WAITING = re.compile(r"Waiting for pid (\d+) \(lottery (\w+)(?: at (\S+))?\), which holds (\S+)")
 
 
 def start(*args, state_dir, **popen):
-    return subprocess.Popen([sys.executable, "-m", "offline", *args, "--state-dir", str(state_dir)],
+    return subprocess.Popen([sys.executable, "-m", "cli", *args, "--state-dir", str(state_dir)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
@@ -74,7 +75,7 @@ def test_one_holder_at_a_time_and_it_says_who_it_is(tmp_path):
 
 
 def test_a_killed_holder_lets_go_at_once(tmp_path):
-    hold = ("import sys, time\nfrom pathlib import Path\nfrom offline.state_lock import StateLock\n"
+    hold = ("import sys, time\nfrom pathlib import Path\nfrom twin.state_lock import StateLock\n"
             "assert StateLock(Path(sys.argv[1]), 'dev').take(command='draw')\nprint('held', flush=True)\ntime.sleep(120)")
     holder = subprocess.Popen([sys.executable, "-c", hold, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:

@@ -5,10 +5,10 @@ import os
 import stat
 
 import pytest
-from conftest import ROOT
 
-from offline import aws
-from offline.stack import OfflineStack
+from cli import aws
+from conftest import ROOT
+from twin.stack import OfflineStack
 
 
 def test_a_deployed_state_machine_is_enough_to_find_its_tables_and_draw(tmp_path):

@@ -7,8 +7,8 @@ import boto3
 import pytest
 
 from handlers import winner_events
-from offline.faults import Fault, inject
-from offline.stack import OfflineStack
+from twin.faults import Fault, inject
+from twin.stack import OfflineStack
 
 ROSTER = "employee_id,employee_name,employee_entry_date\nx1,Xi,20240101\nx2,Yu,20240102\nx3,Zo,20240103\n"
 

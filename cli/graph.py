@@ -1,11 +1,13 @@
 """The workflow drawn from `asl/`, as Mermaid or Graphviz, with the path of one draw highlighted."""
 
+import itertools
 import json
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 
-from components.definition import TEMPLATE
+from .siblings import TEMPLATE
 
 END = "[end]"
 
@@ -29,7 +31,7 @@ def edges(definition: dict) -> list[tuple[str, str, str]]:
 
 
 def _taken(path: list[str]) -> set[tuple[str, str]]:
-    pairs = set(zip(path, path[1:]))
+    pairs = set(itertools.pairwise(path))
     return pairs | ({(path[-1], END)} if path else set())
 
 
@@ -37,7 +39,7 @@ def _id(name: str) -> str:
     return "done" if name == END else re.sub(r"\W", "_", name)  # "end" is a Mermaid keyword
 
 
-def mermaid(definition: dict, path: list[str] = ()) -> str:
+def mermaid(definition: dict, path: Sequence[str] = ()) -> str:
     lines = ["flowchart TD", "  start((start)) --> " + _id(definition["StartAt"])]
     for name, state in definition["States"].items():
         shape = ("{", "}") if state["Type"] == "Choice" else ("[[", "]]") if state["Type"] == "Fail" else ("[", "]")
@@ -56,7 +58,7 @@ def mermaid(definition: dict, path: list[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dot(definition: dict, path: list[str] = ()) -> str:
+def dot(definition: dict, path: Sequence[str] = ()) -> str:
     taken, visited = _taken(list(path)), set(path)
     lines = ["digraph Lottery {", '  rankdir=TB; node [fontname="Helvetica", shape=box, style="rounded,filled", fillcolor=white];',
              '  start [shape=circle, label="start", fillcolor="#dddddd"]; done [shape=doublecircle, label="end", fillcolor="#dddddd"];',
@@ -71,7 +73,7 @@ def dot(definition: dict, path: list[str] = ()) -> str:
     return "\n".join(lines + ["}"]) + "\n"
 
 
-def png(definition: dict, path: list[str] = ()) -> bytes:
+def png(definition: dict, path: Sequence[str] = ()) -> bytes:
     binary = shutil.which("dot")
     if binary is None:
         raise RuntimeError("PNG needs Graphviz's `dot` (Debian/Ubuntu: apt-get install graphviz); --format mermaid needs nothing")

@@ -3,12 +3,11 @@
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 
-from handlers.roster import parse_roster, write_roster
-from handlers.validate_winners import announcement
+from .siblings import announcement, parse_roster, write_roster
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table")
@@ -24,7 +23,7 @@ class Lottery:
 
     poll_max_s = 0.5  # a draw on AWS takes about a second; do not hammer DescribeExecution
 
-    def __init__(self, outputs: dict, region: str | None = None):
+    def __init__(self, outputs: dict, region: str):
         self.outputs, self.region = outputs, region
         self.dynamodb = boto3.resource("dynamodb", region_name=region)
         self.sfn = boto3.client("stepfunctions", region_name=region)
@@ -99,7 +98,7 @@ class Lottery:
         message_id = self.sns.publish(TopicArn=self.outputs["notification_topic_arn"], Subject=SUBJECT, Message=message)["MessageId"]
         draws.update_item(
             Key={"draw_id": draw_id}, UpdateExpression="SET announced_at = :at, message_id = :id",
-            ExpressionAttributeValues={":at": datetime.now(timezone.utc).isoformat(), ":id": message_id},
+            ExpressionAttributeValues={":at": datetime.now(UTC).isoformat(), ":id": message_id},
         )
         self.saved()
         return {"draw_id": draw_id, "message": message, "message_id": message_id}
@@ -110,7 +109,8 @@ class Lottery:
 
 def execution_history(sfn, execution_arn: str) -> list[dict]:
     """Every event of an execution's history, page after page."""
-    events, kwargs = [], {}
+    events: list[dict] = []
+    kwargs: dict[str, str] = {}
     while True:
         page = sfn.get_execution_history(executionArn=execution_arn, **kwargs)
         events += page["events"]
@@ -130,7 +130,7 @@ def describe(execution: dict, events: list[dict], duration_ms: float) -> dict:
         }
         for e in events if "stateEnteredEventDetails" in e
     ]
-    error, cause = execution.get("error"), execution.get("cause")
+    error, cause = execution.get("error"), execution.get("cause", "")
     try:
         cause = json.loads(cause)["errorMessage"]
     except (TypeError, ValueError, KeyError):

@@ -6,13 +6,14 @@ laptop and in tests. The order of events is unchanged; only the waits shrink.
 
 SCALE is the one place the speed-up is set, and everything the twin speeds up follows it, so
 budgets measured in one clock still hold against deadlines measured in another:
-- Retry intervals and botocore's backoff sleep SCALE times as long (install()).
-- The handlers' `time` module is `clock` (offline/lambdas.py gives it to the modules it imports):
+- Retry intervals and botocore's backoff sleep SCALE times as long (`scaled_time`, which seams.py
+  gives moto's Retry and botocore's endpoint module for a session).
+- The handlers' `time` module is `clock` (twin/lambdas.py gives it to the modules it imports):
   `clock.time()` advances 1/SCALE seconds per real second, from ORIGIN, where it agrees with the
-  wall clock; its sleep(), monotonic() and perf_counter() are scaled alike. So the pool's 20 s lease
-  (handlers/pool.py, compared with time.time()) runs out after 2 real seconds offline, and a draw
-  that dies holding the pool costs the waiting draws the same share of their PoolBusy retries as
-  on AWS (20 s of up to three minutes) instead of outlasting them all.
+  wall clock; its sleep(), monotonic() and perf_counter() are scaled alike. So the pool's lease
+  (handlers/pool.py's LEASE_SECONDS, compared with time.time()) runs out after SCALE times as many
+  real seconds offline, and a draw that dies holding the pool costs the waiting draws the same
+  share of their PoolBusy retries as on AWS instead of outlasting them all.
   ORIGIN is fixed, not the start of the process, so every process on one saved state reads the
   same clock, and a lease saved by one is neither cut short nor stretched by the next. (So a
   lease_until in a saved state is years ahead of the wall clock: it means something only offline.)
@@ -20,26 +21,15 @@ budgets measured in one clock still hold against deadlines measured in another:
 Task timeouts (moto waits for them in real time) are not scaled: on the twin they only ever
 give a draw more time, never less.
 
-The work itself is not sped up. A draw holds the pool for about 0.1 s offline; twenty at once
-in one process on a two-core machine held it up to 0.8 s each (their retries share one
-interpreter), still well inside the 2 s lease. A draw slower than its lease is never wrong,
-only slower: it loses the pool, its Record finds DrawConflict and it selects again (pool.py).
+The work itself is not sped up, so SCALE must leave a draw's real work well inside its scaled
+lease, even with twenty draws sharing one interpreter on two cores (tests/test_concurrency.py
+runs them). A draw slower than its lease is never wrong, only slower: it loses the pool, its
+Record finds DrawConflict and it selects again (pool.py).
 """
 
 import time as _time
 
-from botocore import endpoint
-
-try:
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-except ImportError as error:  # pragma: no cover - the wrong moto pin
-    raise RuntimeError(f"the offline runtime needs moto's ASL retrier: {error}") from None
-
-if getattr(retrier_decl, "time", None) is not _time or getattr(endpoint, "time", None) is not _time:
-    raise RuntimeError("moto's Retry or botocore's backoff no longer sleeps where the offline runtime "
-                       "expects; install the versions pinned in requirements.txt")
-
-SCALE = 0.1  # 1 s of Retry interval takes 100 ms offline; offline draws are about 10x faster than on AWS
+SCALE = 0.1  # short waits for tests and a laptop; long enough that a draw's unscaled work fits its scaled lease
 ORIGIN = 1_735_689_600.0  # 2025-01-01T00:00:00Z: the twin's clock reads the wall clock's time here
 
 
@@ -84,8 +74,5 @@ class _Clock(_ScaledTime):
         return _time.perf_counter() / SCALE
 
 
+scaled_time = _ScaledTime()
 clock = _Clock()
-
-
-def install() -> None:
-    retrier_decl.time = endpoint.time = _ScaledTime()

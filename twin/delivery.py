@@ -9,14 +9,15 @@ Both records have the shape AWS sends, so a consumer of the dead-letter queue is
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
-from moto.awslambda.models import lambda_backends
+
+from . import seams
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _send(destination_arn: str, record: dict) -> None:
@@ -37,21 +38,15 @@ def _context(function, attempts: int, condition: str, answer: str) -> dict:
     }
 
 
-def _stream_mapping(function, source_arn: str):
-    backend = lambda_backends[function.account_id][function.region]
-    return next((m for m in backend._event_source_mappings.values()
-                 if m.function_arn == function.function_arn and m.event_source_arn == source_arn), None)
-
-
 def deliver(function, event: dict, invoke) -> tuple[str, bool, str]:
     """`invoke(event)` once, and as AWS would again on failure, for stream and S3 events."""
     answer, errored, logs = invoke(event)
-    records = event.get("Records") if isinstance(event, dict) else None
+    records: list[dict] = (event.get("Records") if isinstance(event, dict) else None) or []
     source = records[0].get("eventSource") if records else None
     if not errored or source not in ("aws:dynamodb", "aws:s3"):
         return answer, errored, logs
     if source == "aws:dynamodb":
-        mapping = _stream_mapping(function, records[0]["eventSourceARN"])
+        mapping = seams.stream_mapping(function, records[0]["eventSourceARN"])
         retries = mapping.max_retry_attempts if mapping and mapping.max_retry_attempts is not None else 0
         destination = ((mapping.destination_config or {}).get("OnFailure") or {}).get("Destination") if mapping else None
     else:

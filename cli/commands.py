@@ -4,63 +4,39 @@ import argparse
 import contextlib
 import gc
 import json
-import signal
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.common import InvalidRoster, plain, scan_all
-
-from . import graph, state
+from . import graph
 from .aws import TargetError, connect
-from .lottery import DRAW_TIMEOUT_S, NotifyError
-from .program import StackConfigError
-from .server import ApiRouter, NoApi, make_server
-from .stack import PROJECT_DIR, OfflineStack
-from .state_lock import StateBusy, StateLock, describe
+from .progress import progress
+from .serve import POLL_S, NoApi, cmd_serve
+from .serve_client import ServerGone, draw_through_server
+from .siblings import (
+    InvalidRoster,
+    NotifyError,
+    StackConfigError,
+    StateBusy,
+    StateLock,
+    describe,
+    offline_stack,
+    plain,
+    project_dir,
+    scan_all,
+    state,
+)
 
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 # Offline, these read and write the state: each holds the stack's state lock from load to save.
 # winners, draws and graph only read; state files are replaced whole, so they read a complete one.
 WRITERS = ("draw", "import", "notify", "serve", "reset")
-POLL_S = 0.05
-
-
-@contextlib.contextmanager
-def _progress(label: str):
-    """The label, then a dot every quarter second, on stderr while the block runs, if stderr is a
-    terminal; the line is wiped when the block ends."""
-    out = sys.stderr
-    if not out.isatty():
-        yield
-        return
-    done = threading.Event()
-
-    def tick():
-        out.write(label)
-        out.flush()
-        while not done.wait(0.25):
-            out.write(".")
-            out.flush()
-        out.write("\r" + " " * (len(label) + 40) + "\r")
-        out.flush()
-
-    ticker = threading.Thread(target=tick, daemon=True)
-    ticker.start()
-    try:
-        yield
-    finally:
-        done.set()
-        ticker.join()
 
 
 def cmd_draw(lottery, args) -> int:
-    with _progress(f"Drawing {args.winners}"):
+    with progress(f"Drawing {args.winners}"):
         result = lottery.draw({"input": args.winners})
     if args.target == "offline":
         state.record_execution(args.state_dir, args.stack, result)
@@ -74,89 +50,6 @@ def cmd_draw(lottery, args) -> int:
         print(f"Announcement: {result['message']}")
         print("Path: " + " -> ".join(f"{t['state']} ({t['at_ms']} ms)" for t in result["transitions"]))
         print(f"{len(result['transitions'])} states, {result['lambda_invocations']} Lambda invocations, {result['duration_ms']} ms")
-    else:
-        print(f"Draw failed: {result['error']}: {result['cause']}", file=sys.stderr)
-    return 0 if result["status"] == "SUCCEEDED" else 1
-
-
-class ServerGone(Exception):
-    """The server that holds the state did not take the draw (it is stopping): wait for its lock instead."""
-
-
-def _http(url: str, body: dict | None = None) -> tuple[int, dict, dict]:
-    """One call to `lottery serve`: status, headers, JSON answer. No proxy: the server is on loopback."""
-    request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
-                                     method="GET" if body is None else "POST")
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(request, timeout=30) as answer:
-            return answer.status, dict(answer.headers), json.loads(answer.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        try:
-            return error.code, dict(error.headers), json.loads(error.read() or b"{}")
-        except ValueError:
-            return error.code, dict(error.headers), {}
-
-
-def _finished(draw_url: str, started: float) -> dict:
-    """Poll GET /draws/{id} until the draw ends (TimeoutError once it outlasts a draw's timeout).
-    Each GET is a Lambda invocation in the server's process: poll less often as the draw goes on."""
-    delay = POLL_S
-    while True:
-        status, _, answer = _http(draw_url)
-        if status != 200 or "status" not in answer:  # the server lost it, or is not the lottery's API
-            raise ValueError(f"GET {draw_url} answered {status} {answer.get('error') or answer.get('message') or ''}".rstrip())
-        if answer["status"] != "RUNNING":
-            return answer
-        if time.perf_counter() - started > DRAW_TIMEOUT_S:
-            raise TimeoutError(f"still running after {DRAW_TIMEOUT_S} s")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.5)
-
-
-def draw_through_server(holder: dict, args) -> int:
-    """`lottery draw` while `lottery serve` holds the state: POST /draws, poll GET /draws/{id}, print as a draw does."""
-    url, by = holder["url"], describe(holder)
-    started = time.perf_counter()
-    with _progress(f"Drawing {args.winners} through lottery serve"):
-        try:
-            status, headers, answer = _http(f"{url}/draws", {"winners": args.winners})
-        except (OSError, ValueError) as error:
-            reason = getattr(error, "reason", error)
-            if isinstance(reason, ConnectionRefusedError):  # it is stopping, and will let go of the state
-                raise ServerGone(f"{by}: {reason}") from None
-            print(f"Draw failed: no answer from {by} ({reason}); `lottery draws` shows whether it drew", file=sys.stderr)
-            return 1
-        if status == 503:  # it is stopping, and will let go of the state
-            raise ServerGone(f"{by}: {answer.get('message')}")
-        if status == 202:
-            draw_id = answer["draw_id"]
-            try:
-                answer = _finished(url + headers["Location"], started)
-            except (OSError, ValueError) as error:  # the server stopped answering, or the draw outlasted its timeout
-                print(f"Lost sight of {draw_id} on {by}: {error}; `lottery draws` shows whether it was recorded",
-                      file=sys.stderr)
-                return 1
-            cause = answer.get("cause")
-            try:
-                cause = json.loads(cause)["errorMessage"]
-            except (TypeError, ValueError, KeyError):
-                pass
-            result = {"status": answer["status"], "execution": draw_id, "winners": answer["winners"],
-                      "message": answer["announcement"], "error": answer["error"], "cause": cause}
-        else:  # refused before it started: InvalidInput, as a draw in this process fails
-            result = {"status": "FAILED", "execution": None, "winners": [], "message": None,
-                      "error": answer.get("error", f"HTTP {status}"), "cause": answer.get("message", "")}
-    result.update(duration_ms=round((time.perf_counter() - started) * 1000, 1), server=url)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    elif result["status"] == "SUCCEEDED":
-        print(f"Draw {result['execution']}")
-        print("Winners:")
-        for w in result["winners"]:
-            print(f"  {w['employee_id']}  {w['employee_name']}")
-        print(f"Announcement: {result['message']}")
-        print(f"Drawn through {by}, which holds stack {args.stack}'s state in {args.state_dir}")
     else:
         print(f"Draw failed: {result['error']}: {result['cause']}", file=sys.stderr)
     return 0 if result["status"] == "SUCCEEDED" else 1
@@ -211,66 +104,13 @@ def cmd_notify(lottery, args) -> int:
     return 0
 
 
-def cmd_serve(lottery, args) -> int:
-    if args.target != "offline":
-        print("serve runs the offline stack's API; the deployed API is at the stack's api_url", file=sys.stderr)
-        return 2
-    router, saving, stopped = ApiRouter(lottery.outputs["api_id"], lottery.region), threading.Lock(), threading.Event()
-
-    class Router:  # no draw starts while the state is being saved, nor once the last save is done
-        def handle(self, method, *request):
-            if method != "POST":
-                return router.handle(method, *request)
-            with saving:
-                if stopped.is_set():
-                    return 503, {"Content-Type": "application/json"}, json.dumps({"message": "lottery serve is stopping"})
-                return router.handle(method, *request)
-
-    def save():
-        # After each request, if no draw runs: a saved file never holds half a draw (nor the pool's lease),
-        # and one thread at a time saves, so an older snapshot never replaces a newer one.
-        with saving:
-            if not stopped.is_set() and not _running(lottery):
-                lottery.saved()
-
-    server = make_server(Router(), args.port, save)
-    host, port = server.server_address[:2]
-    if args.lock:  # a `lottery draw` that finds the state held now draws through this server
-        args.lock.record(command="serve", url=f"http://{host}:{port}")
-    print(f"Serving stack {args.stack}'s API on http://{host}:{port} (POST /draws, GET /draws/{{id}}, GET /winners); Ctrl-C stops",
-          flush=True)
-    terminate = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        with saving:  # let the draws the server started end, so the last save holds them whole
-            deadline = time.monotonic() + DRAW_TIMEOUT_S
-            while _running(lottery) and time.monotonic() < deadline:
-                time.sleep(POLL_S)
-            lottery.saved()
-            stopped.set()
-        signal.signal(signal.SIGTERM, terminate)
-    return 0
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
-def _running(lottery) -> list[dict]:
-    return lottery.sfn.list_executions(stateMachineArn=lottery.outputs["state_machine_arn"], statusFilter="RUNNING")["executions"]
-
-
 def cmd_graph(args) -> int:
     path = []
     if args.execution:
         if args.target == "offline":
             path = state.find_execution(args.state_dir, args.stack, args.execution)
         else:
-            lottery = connect(args.stack, PROJECT_DIR, args.state_machine_arn)
+            lottery = connect(args.stack, args.project_dir, args.state_machine_arn)
             arn = args.execution
             if not arn.startswith("arn:"):
                 arn = lottery.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + ":" + arn
@@ -304,7 +144,9 @@ def cmd_reset(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--stack", default="dev", help="the stack (Pulumi.<stack>.yaml offline; `pulumi stack output` on aws)")
+    common.add_argument("--stack", default="dev",
+                        help="the stack (Pulumi.<stack>.yaml offline; `pulumi stack output` on aws) of the Pulumi project "
+                             "in this folder or above it, else of the lottery's own")
     common.add_argument("--target", choices=("offline", "aws"), default="offline",
                         help="offline (default): the stack deployed into moto in this process; aws: the deployed stack")
     common.add_argument("--state-machine-arn", help="with --target aws: the lottery's state machine, instead of --stack")
@@ -342,7 +184,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _collect_from_here() -> None:
-    """When `python -m offline` started with the collector off: leave what start-up made to the
+    """When `python -m cli` started with the collector off: leave what start-up made to the
     end of the process (it lives that long anyway) and collect only what comes after."""
     if not gc.isenabled():
         gc.freeze()
@@ -375,10 +217,10 @@ def _run(args) -> int:
     if hasattr(args, "local"):
         return args.local(args)
     if args.target == "aws":
-        return args.run(connect(args.stack, PROJECT_DIR, args.state_machine_arn), args)
+        return args.run(connect(args.stack, args.project_dir, args.state_machine_arn), args)
     with contextlib.ExitStack() as deployed:
-        with _progress(f"Deploying stack {args.stack} offline"):
-            lottery = deployed.enter_context(OfflineStack(args.stack, args.state_dir))
+        with progress(f"Deploying stack {args.stack} offline"):
+            lottery = deployed.enter_context(offline_stack()(args.stack, args.state_dir, args.project_dir))
         _collect_from_here()
         return args.run(lottery, args)
 
@@ -386,6 +228,7 @@ def _run(args) -> int:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     args.lock = None
+    args.project_dir = project_dir(Path.cwd())
     try:
         if args.target != "offline" or args.command not in WRITERS:
             return _run(args)

@@ -6,9 +6,8 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from handlers.common import plain
-
 from .lottery import TABLES
+from .siblings import plain
 
 
 class StateError(Exception):

@@ -3,6 +3,8 @@
 The error arrives as the HTTP response AWS would send, so everything above it behaves as it would
 on AWS: botocore's retries in the handlers, the Lambda and SNS integrations' error names in the
 state machine (`Lambda.TooManyRequestsException`, `SNS.InternalErrorException`), Retry and Catch.
+Faults are answered by `stubber_call`, which seams.py puts in moto's stubber for a session;
+`inject` opens one for its block (nested in an OfflineStack's, or on its own around plain moto).
 """
 
 import contextlib
@@ -12,10 +14,12 @@ from dataclasses import dataclass
 
 from botocore.awsrequest import AWSResponse
 
+from . import seams
+
 try:
     from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 except ImportError as error:  # pragma: no cover - the wrong moto pin
-    raise RuntimeError(f"the offline runtime needs moto's botocore stubber: {error}") from None
+    raise RuntimeError(f"the offline twin needs moto's botocore stubber: {error}; {seams.PIN}") from None
 
 
 @dataclass
@@ -52,10 +56,11 @@ class Fault:
 
 _active: list[Fault] = []
 _lock = threading.Lock()
-_moto_call = BotocoreStubber.__call__
+_moto_call = BotocoreStubber.__call__  # moto's own: this module is imported before seams.py replaces it
 
 
-def _call(self, event_name, request, **kwargs):
+def stubber_call(self, event_name, request, **kwargs):
+    """moto's BotocoreStubber.__call__, but a call an active fault matches gets the fault's answer."""
     with _lock:
         fault = next((f for f in _active if self.enabled and f.matches(event_name)), None)
         if fault is not None:
@@ -63,17 +68,15 @@ def _call(self, event_name, request, **kwargs):
     return fault.response(request.url) if fault else _moto_call(self, event_name, request, **kwargs)
 
 
-BotocoreStubber.__call__ = _call
-
-
 @contextlib.contextmanager
 def inject(*faults: Fault):
     """Make the given calls fail while the block runs; yields the faults (see `failed`)."""
-    with _lock:
-        _active.extend(faults)
-    try:
-        yield faults
-    finally:
+    with seams.session():
         with _lock:
-            for fault in faults:
-                _active.remove(fault)
+            _active.extend(faults)
+        try:
+            yield faults
+        finally:
+            with _lock:
+                for fault in faults:
+                    _active.remove(fault)

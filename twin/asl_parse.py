@@ -1,7 +1,7 @@
 """Parse each state machine definition once, not at every StartExecution; one parse at a time.
 
-moto checks a definition with its ANTLR parser at CreateStateMachine and parses it again when
-each execution starts: 16-20 ms of a 150 ms offline draw. The parse tree depends only on the
+moto checks a definition with its ANTLR parser at CreateStateMachine and parses it all again
+when each execution starts (ANTLR in pure Python: not cheap). The parse tree depends only on the
 definition's text, so it is kept; the evaluation components are still built afresh from it for
 every caller, as moto builds them, so no execution shares another's.
 
@@ -20,17 +20,16 @@ Executions start their parse in threads of their own, and moto's parsing is not 
 import functools
 import threading
 
+from . import seams
+
 try:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 except ImportError as error:  # pragma: no cover - the wrong moto pin
-    raise RuntimeError(f"the offline runtime needs moto's ASL parser: {error}") from None
+    raise RuntimeError(f"the offline twin needs moto's ASL parser: {error}; {seams.PIN}") from None
 
-if not isinstance(Preprocessor.__dict__.get("_query_language_per_scope"), list):  # pragma: no cover - the wrong moto pin
-    raise RuntimeError("moto's ASL Preprocessor no longer keeps its query language scopes where the offline "
-                       "runtime expects (moto 5.2.5's class attribute _query_language_per_scope); install the "
-                       "moto version pinned in requirements.txt")
-
+# moto's own: this module is imported before seams.py replaces it (and checks the Preprocessor's
+# class attribute this module works around).
 _parse = AmazonStateLanguageParser.parse
 _lock = threading.Lock()
 
@@ -44,12 +43,9 @@ def _tree(definition: str):
 
 
 def parse(definition: str):
+    """moto's AmazonStateLanguageParser.parse, as seams.py replaces it for a session."""
     with _lock:
         tree = _tree(definition)
         preprocessor = Preprocessor()
         preprocessor._query_language_per_scope = []  # its own, not the class's
         return preprocessor.visit(tree), tree
-
-
-def install() -> None:
-    AmazonStateLanguageParser.parse = staticmethod(parse)

@@ -4,26 +4,21 @@ moto 5.2.5 makes a new boto3 client for every Task state it runs (boto_client_fo
 execution's own thread), from boto3's default session. A session is not thread-safe (boto3's
 guide; boto/boto3#1592: KeyError 'credential_provider' when threads make clients at once), and a
 client takes milliseconds to make, in the thread every other execution waits on for the GIL.
-A client, once made, is thread-safe, so one per region, service and endpoint serves them all.
-Twenty draws at once (as in tests/test_concurrency.py), measured back to back here: 12.9-15.2 s
-with a client per Task and the longest pool hold 1.4-1.6 s; 9.2-10.0 s and 0.7-0.8 s with these.
+A client, once made, is thread-safe, so one per region, service and endpoint serves them all
+(what that saved concurrent draws is in docs/SPEED.md).
 """
 
-import sys
-
-from . import lambdas
+from . import lambdas, seams
 
 try:
     from moto.core.models import botocore_stubber
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.utils import boto_client
 except ImportError as error:  # pragma: no cover - the wrong moto pin
-    raise RuntimeError(f"the offline runtime needs moto's Step Functions clients: {error}") from None
+    raise RuntimeError(f"the offline twin needs moto's Step Functions clients: {error}; {seams.PIN}") from None
 
-_make = boto_client.boto_client_for
-if getattr(lambda_eval_utils, "boto_client_for", None) is not _make:  # pragma: no cover - the wrong moto pin
-    raise RuntimeError("moto's Step Functions no longer makes its clients with boto_client_for, where the "
-                       "offline runtime expects (moto 5.2.5); install the moto version pinned in requirements.txt")
+# moto's own: this module is imported before seams.py replaces it, in every integration module
+# that imported it by name.
+moto_client_for = boto_client.boto_client_for
 
 _clients: dict[tuple, object] = {}
 # The lock the Lambda runner holds while a handler runs, which is where handlers make their clients
@@ -39,12 +34,5 @@ def client_for(region: str, service: str, state_credentials=None):
     client = _clients.get(key)
     if client is None:
         with _lock:
-            client = _clients.get(key) or _clients.setdefault(key, _make(region=region, service=service))
+            client = _clients.get(key) or _clients.setdefault(key, moto_client_for(region=region, service=service))
     return client
-
-
-def install() -> None:
-    # Every module that imported it by name: the Lambda, DynamoDB, SNS, ... integrations.
-    for name, module in list(sys.modules.items()):
-        if name.startswith("moto.stepfunctions.parser.") and getattr(module, "boto_client_for", None) is _make:
-            module.boto_client_for = client_for

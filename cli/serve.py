@@ -7,12 +7,19 @@ that function through Lambda's Invoke. Offline, requests are not checked for a S
 
 import json
 import re
+import signal
+import sys
+import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 import boto3
+
+from .siblings import DRAW_TIMEOUT_S
+
+POLL_S = 0.05  # how often a stopping server looks whether its draws have ended (and a client at a draw)
 
 
 class NoApi(Exception):
@@ -37,13 +44,13 @@ class ApiRouter:
 
     def handle(self, method: str, target: str, headers: dict, body: str) -> tuple[int, dict, str]:
         url = urlsplit(target)
-        for route_method, pattern, route_key, function in self.routes:
+        for route_method, pattern, route_key, function in self.routes:  # noqa: B007 - the match is used after the loop
             match = pattern.match(url.path)
             if match and route_method == method:
                 break
         else:
             return 404, {"Content-Type": "application/json"}, json.dumps({"message": "Not Found"})
-        query = {}
+        query: dict[str, str] = {}
         for key, value in parse_qsl(url.query, keep_blank_values=True):
             query[key] = f"{query[key]},{value}" if key in query else value  # as API Gateway joins repeats
         event = {
@@ -65,7 +72,7 @@ class ApiRouter:
         return payload["statusCode"], payload.get("headers") or {}, payload.get("body") or ""
 
 
-def make_server(router: ApiRouter, port: int, after_request=lambda: None) -> ThreadingHTTPServer:
+def make_server(router, port: int, after_request=lambda: None) -> ThreadingHTTPServer:
     """A loopback server for `router`; `after_request` runs after each answer (the CLI saves state)."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -88,3 +95,56 @@ def make_server(router: ApiRouter, port: int, after_request=lambda: None) -> Thr
             super().log_message(format, *args)
 
     return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
+
+def cmd_serve(lottery, args) -> int:
+    if args.target != "offline":
+        print("serve runs the offline stack's API; the deployed API is at the stack's api_url", file=sys.stderr)
+        return 2
+    router, saving, stopped = ApiRouter(lottery.outputs["api_id"], lottery.region), threading.Lock(), threading.Event()
+
+    class Router:  # no draw starts while the state is being saved, nor once the last save is done
+        def handle(self, method, *request):
+            if method != "POST":
+                return router.handle(method, *request)
+            with saving:
+                if stopped.is_set():
+                    return 503, {"Content-Type": "application/json"}, json.dumps({"message": "lottery serve is stopping"})
+                return router.handle(method, *request)
+
+    def save():
+        # After each request, if no draw runs: a saved file never holds half a draw (nor the pool's lease),
+        # and one thread at a time saves, so an older snapshot never replaces a newer one.
+        with saving:
+            if not stopped.is_set() and not _running(lottery):
+                lottery.saved()
+
+    server = make_server(Router(), args.port, save)
+    host, port = str(server.server_address[0]), server.server_address[1]
+    if args.lock:  # a `lottery draw` that finds the state held now draws through this server
+        args.lock.record(command="serve", url=f"http://{host}:{port}")
+    print(f"Serving stack {args.stack}'s API on http://{host}:{port} (POST /draws, GET /draws/{{id}}, GET /winners); Ctrl-C stops",
+          flush=True)
+    terminate = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        with saving:  # let the draws the server started end, so the last save holds them whole
+            deadline = time.monotonic() + DRAW_TIMEOUT_S
+            while _running(lottery) and time.monotonic() < deadline:
+                time.sleep(POLL_S)
+            lottery.saved()
+            stopped.set()
+        signal.signal(signal.SIGTERM, terminate)
+    return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _running(lottery) -> list[dict]:
+    return lottery.sfn.list_executions(stateMachineArn=lottery.outputs["state_machine_arn"], statusFilter="RUNNING")["executions"]

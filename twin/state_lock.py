@@ -64,6 +64,7 @@ class StateLock:
     def record(self, **holder) -> None:
         """Say who holds the lock: this pid and `holder` (command, url)."""
         data = json.dumps({"pid": os.getpid(), **holder}).encode()
+        assert self._fd is not None, "record() by the holder only"
         os.pwrite(self._fd, data, 0)
         os.ftruncate(self._fd, len(data))
 

@@ -3,15 +3,35 @@
 import asyncio
 import json
 import runpy
-from concurrent.futures import ThreadPoolExecutor
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pulumi
 import yaml
-from pulumi.runtime.settings import set_root_resource
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+
+from . import seams
+
+_CODE = Path(__file__).resolve().parent.parent  # the checkout, or lottery_workflow/ in site-packages
+
+
+def is_project(folder: Path) -> bool:
+    """A Pulumi project with a Python program: Pulumi.yaml and __main__.py."""
+    return (folder / "Pulumi.yaml").is_file() and (folder / "__main__.py").is_file()
+
+
+# The stack program shipped with this code: the checkout it lies in, or, installed from the wheel,
+# the checkout's __main__.py and Pulumi.*.yaml, which pyproject.toml packs as lottery_workflow/stack/.
+PROJECT_DIR = _CODE if is_project(_CODE) else _CODE / "stack"
+SAMPLE_ROSTER = _CODE / "data" / "request-items.json"  # data/, or lottery_workflow/data/ once installed
+
+
+def project_dir(start: Path) -> Path:
+    """The stack program `lottery` runs offline and whose `pulumi stack output` it reads: the nearest
+    project from `start` up (a checkout, or a stack of one's own), as `pulumi` finds its project;
+    else the one shipped with this code (PROJECT_DIR)."""
+    start = start.resolve()
+    return next((folder for folder in (start, *start.parents) if is_project(folder)), PROJECT_DIR)
 
 
 class StackConfigError(Exception):
@@ -41,9 +61,8 @@ def run_program(project_dir: Path, stack: str, mocks: pulumi.runtime.Mocks) -> d
     """Run `__main__.py` of `project_dir` as stack `stack` against `mocks`; its exports, resolved."""
     project, config = read_config(project_dir, stack)
     pulumi.runtime.set_all_config(config)
-    set_root_resource(None)  # a fresh Stack resource for each run in this process
+    seams.reset_stack()  # a fresh Stack resource for each run in this process
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
-    exports: dict = {}
 
     def program():
         # As `pulumi up` does: the project folder is the program's first import path.
@@ -52,11 +71,8 @@ def run_program(project_dir: Path, stack: str, mocks: pulumi.runtime.Mocks) -> d
             runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
         finally:
             sys.path.remove(str(project_dir))
-        root = pulumi.runtime.get_root_resource()
-        return pulumi.Output.all(**root.outputs).apply(exports.update)
 
     # Pulumi registers each resource from its loop's default executor. moto's calls hold the GIL,
-    # so more threads only add switching (measured cold draw: 1 worker 2.1 s, 2 workers 2.4 s).
+    # so more threads than one only add switching.
     asyncio.get_event_loop().set_default_executor(ThreadPoolExecutor(1, thread_name_prefix="offline-deploy"))
-    _sync_await(run_pulumi_func(lambda: _sync_await(pulumi.Output.from_input(program()).future())))
-    return exports
+    return seams.run_stack(program)

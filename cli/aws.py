@@ -7,7 +7,7 @@ import subprocess
 import boto3
 from botocore.exceptions import ClientError
 
-from .lottery import Lottery
+from .siblings import Lottery
 
 RECORD_STATE = "Record In Dynamodb"  # its function's settings name all three tables
 

@@ -11,13 +11,10 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-from . import asl_parse, lambdas, retries, sfn_clients, state
+from . import seams, state
 from .lottery import TABLES, Lottery
 from .mocks import MotoMocks
-from .program import read_config, run_program
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SAMPLE_ROSTER = PROJECT_DIR / "data" / "request-items.json"
+from .program import PROJECT_DIR, SAMPLE_ROSTER, read_config, run_program
 
 
 class OfflineStack(Lottery):
@@ -29,34 +26,38 @@ class OfflineStack(Lottery):
         self.stack, self.project_dir = stack, project_dir
         self.state_path = state.state_file(state_dir, stack) if state_dir else None
         self.region = read_config(project_dir, stack)[1].get("aws:region", "us-east-1")
-        # moto's default Lambda backend: its _invoke_lambda is the seam lambdas.install() takes.
+        # moto's default Lambda backend: its _invoke_lambda is where seams.py hooks the Lambda runner.
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
 
     def __enter__(self):
         # moto's interpreter logs each failed state at ERROR; a failed draw is reported by us.
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
-        self._mock.start()
-        lambdas.install()
-        retries.install()
-        asl_parse.install()
-        sfn_clients.install()
+        seams.install()  # before moto starts: it reads its URL table then
         try:
-            self.mocks = MotoMocks(self.region)
-            super().__init__(run_program(self.project_dir, self.stack, self.mocks), self.region)
-            if not (self.state_path and state.load(self.state_path, self.dynamodb, self.outputs)):
-                # Not saved yet: with no state file, the next run imports the same sample again.
-                self.import_roster(SAMPLE_ROSTER.read_text(), save=False)
+            self._mock.start()
+            try:
+                self.mocks = MotoMocks(self.region)
+                super().__init__(run_program(self.project_dir, self.stack, self.mocks), self.region)
+                if not (self.state_path and state.load(self.state_path, self.dynamodb, self.outputs)):
+                    # Not saved yet: with no state file, the next run imports the same sample again.
+                    self.import_roster(SAMPLE_ROSTER.read_text(), save=False)
+            except BaseException:
+                self._mock.stop()
+                raise
         except BaseException:
-            self._mock.stop()
+            seams.uninstall()
             raise
         return self
 
     def __exit__(self, *exc):
-        self._mock.stop()
+        try:
+            self._mock.stop()
+        finally:
+            seams.uninstall()
 
     def _ended(self, execution_arn: str) -> dict | None:
         # moto's own record of the execution costs nothing to read; each DescribeExecution through
-        # boto3 would take the GIL from the running draw for a millisecond or two.
+        # boto3 would take the GIL from the running draw.
         execution = stepfunctions_parser_backends[DEFAULT_ACCOUNT_ID][self.region].describe_execution(execution_arn)
         return None if execution.status == "RUNNING" else super()._ended(execution_arn)
 
@@ -65,11 +66,12 @@ class OfflineStack(Lottery):
             state.save(self.state_path, self.snapshot())
 
     def snapshot(self) -> dict[str, list[dict]]:
-        """Every table's items, read from moto's own tables: 1 ms, where Scans through boto3 take 40."""
+        """Every table's items, read from moto's own tables: a save after every draw would otherwise
+        Scan each table through boto3 and moto's serializer."""
         backend, plain = dynamodb_backends[DEFAULT_ACCOUNT_ID][self.region], TypeDeserializer().deserialize
         # list() and dict() copy in one step under the GIL, so a draw running in another thread
         # cannot change a table or an item while it is being read.
-        return {key: [{name: plain(value.to_regular_json()) for name, value in dict(item.attrs).items()}
+        return {key: [{name: plain(value.to_regular_json()) for name, value in dict(item.attrs).items()}  # type: ignore[attr-defined]
                       for item in list(backend.get_table(self.outputs[key]).items.values())] for key in TABLES}
 
     def _sent(self, topic_arn: str) -> list[str]:

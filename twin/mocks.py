@@ -4,6 +4,7 @@ import hashlib
 import io
 import uuid
 import zipfile
+from typing import Any
 
 import boto3
 import pulumi
@@ -69,7 +70,7 @@ class MotoMocks(pulumi.runtime.Mocks):
         self.region = region
         self.partition = partition_of(region)
         self.created: list[tuple[str, str]] = []  # (type token, physical id), in creation order
-        self._clients = {}
+        self._clients: dict[str, Any] = {}
 
     def client(self, service: str):
         if service not in self._clients:

@@ -1,4 +1,5 @@
-"""Run Lambda functions offline: moto's one seam for every invocation, fed the deployed zip.
+"""Run Lambda functions offline: moto's one seam for every invocation (seams.py hooks `run` there),
+fed the deployed zip.
 
 moto would start a Docker container here. Instead the function's own zip is unpacked once,
 imported under a package name of its own for each function and configuration (so it is the
@@ -9,7 +10,7 @@ delivery.py retries and dead-letters as AWS would).
 
 Two things a Lambda execution environment has to itself are given to each invocation here:
 - its environment variables, seen only by the thread running the handler (os.environ answers each
-  thread for itself, see _Environ): moto's Step Functions threads keep reading the process's
+  thread for itself, see Environ): moto's Step Functions threads keep reading the process's
   environment while a handler runs (botocore looks for proxy settings whenever it makes a client);
 - the twin's clock (retries.clock): the handler modules' `time` runs 1/SCALE faster, as the state
   machine's Retry waits do, so a lease the handlers keep (pool.py) lasts as many retries offline
@@ -30,38 +31,26 @@ import threading
 import time
 import traceback
 import zipfile
-
-from handlers.common import plain
+from typing import TYPE_CHECKING
 
 from . import delivery, retries
+from .siblings import plain
 
-try:
+if TYPE_CHECKING:
     from moto.awslambda.models import LambdaFunction
-except ImportError as error:  # pragma: no cover - a moto without this module is the wrong pin
-    raise RuntimeError(f"the offline runtime needs moto's Lambda models: {error}") from None
-
-if not hasattr(LambdaFunction, "_invoke_lambda"):
-    raise RuntimeError(
-        "moto's LambdaFunction._invoke_lambda has moved: the offline runtime leans on it. "
-        "Install the moto version pinned in requirements.txt."
-    )
-
-if not isinstance(os.environ, os._Environ):  # pragma: no cover - another Python, or someone else replaced it
-    raise RuntimeError("os.environ is not the os._Environ the offline Lambda runner gives each invocation "
-                       "its own view of; run the Python version the project pins")
 
 _PREFIX = "_lottery_lambda_"  # of the packages the functions' code is imported as
 _unpacked: dict[str, str] = {}  # code digest: the folder its zip is unpacked in
 _clocked: set[str] = set()  # handler modules looked at by _clock()
 _modules_seen = 0  # len(sys.modules) at _clock()'s last look
-_workdir = tempfile.TemporaryDirectory(prefix="lottery-lambdas-")
+_workdir: tempfile.TemporaryDirectory | None = None  # made at the first unpack, removed when the process ends
 # One invocation at a time (module state, imports); re-entered when a handler's write invokes a
 # stream's function in the same thread.
 invocation_lock = threading.RLock()
 _invocation = threading.local()  # .environ: the variables of the invocation this thread runs
 
 
-class _Environ(os._Environ):
+class Environ(os._Environ):
     """os.environ, but in a thread running a handler, that invocation's own variables.
 
     The runner used to swap the process's environment for the function's and back (clear, then
@@ -69,6 +58,7 @@ class _Environ(os._Environ):
     botocore makes a client) found a key gone and failed its task with States.Runtime
     ("'AWS_REGION'"): a draw lost, or worse, a draw dead while holding the pool. Now the process's
     environment is never changed by an invocation, and an invocation's changes stay its own.
+    seams.py makes it os.environ's class for a session; outside an invocation it is os._Environ.
     """
 
     def _own(self) -> dict[str, str] | None:
@@ -109,15 +99,17 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def _package_of(function: LambdaFunction) -> str:
+def _package_of(function: "LambdaFunction") -> str:
     """A top-level package holding the function's code, one per function and configuration.
 
     As on Lambda, where each function has execution environments of its own and a new
     configuration starts new ones, module-level state (a setting read at import, a cached
     client) is neither shared between functions nor kept across a configuration change.
     """
+    global _workdir
     code = _digest(function.code_bytes)
     if code not in _unpacked:
+        _workdir = _workdir or tempfile.TemporaryDirectory(prefix="lottery-lambdas-")
         _unpacked[code] = os.path.join(_workdir.name, code)
         zipfile.ZipFile(io.BytesIO(function.code_bytes)).extractall(_unpacked[code])
     configuration = json.dumps([function.function_arn, function.handler, function.environment_vars, code], sort_keys=True)
@@ -149,15 +141,15 @@ def _clock() -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith(_PREFIX) and name not in _clocked:
             if getattr(module, "time", None) is time:
-                module.time = retries.clock
+                module.time = retries.clock  # type: ignore[attr-defined]  # the handler module's own `import time`
             _clocked.add(name)
     _modules_seen = len(sys.modules)
 
 
-def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
+def run(function: "LambdaFunction", event) -> tuple[str, bool, str]:
     """Invoke `function` with `event`; answer as moto's `_invoke_lambda` does."""
     payload = json.loads(event) if isinstance(event, (str, bytes)) and event else (event or {})
-    module_name, _, attribute = function.handler.rpartition(".")
+    module_name, _, attribute = str(function.handler).rpartition(".")
     env = {
         "AWS_REGION": function.region,
         "AWS_DEFAULT_REGION": function.region,
@@ -179,6 +171,6 @@ def run(function: LambdaFunction, event) -> tuple[str, bool, str]:
     return delivery.deliver(function, payload, invoke)
 
 
-def install() -> None:
-    LambdaFunction._invoke_lambda = lambda self, event=None: run(self, event)
-    os.environ.__class__ = _Environ  # outside an invocation it is os._Environ, unchanged
+def invoke_lambda(self: "LambdaFunction", event=None) -> tuple[str, bool, str]:
+    """moto's LambdaFunction._invoke_lambda, as the twin answers it (seams.py puts it there)."""
+    return run(self, event)

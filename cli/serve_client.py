@@ -1,0 +1,95 @@
+"""`lottery draw` while `lottery serve` holds the stack's state: the draw goes through the server's
+API (POST /draws, then GET /draws/{id} until it ends) and is printed as a draw in this process is."""
+
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from .progress import progress
+from .serve import POLL_S
+from .siblings import DRAW_TIMEOUT_S, describe
+
+
+class ServerGone(Exception):
+    """The server that holds the state did not take the draw (it is stopping): wait for its lock instead."""
+
+
+def _http(url: str, body: dict | None = None) -> tuple[int, dict, dict]:
+    """One call to `lottery serve`: status, headers, JSON answer. No proxy: the server is on loopback."""
+    request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
+                                     method="GET" if body is None else "POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=30) as answer:
+            return answer.status, dict(answer.headers), json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        try:
+            return error.code, dict(error.headers), json.loads(error.read() or b"{}")
+        except ValueError:
+            return error.code, dict(error.headers), {}
+
+
+def _finished(draw_url: str, started: float) -> dict:
+    """Poll GET /draws/{id} until the draw ends (TimeoutError once it outlasts a draw's timeout).
+    Each GET is a Lambda invocation in the server's process: poll less often as the draw goes on."""
+    delay = POLL_S
+    while True:
+        status, _, answer = _http(draw_url)
+        if status != 200 or "status" not in answer:  # the server lost it, or is not the lottery's API
+            raise ValueError(f"GET {draw_url} answered {status} {answer.get('error') or answer.get('message') or ''}".rstrip())
+        if answer["status"] != "RUNNING":
+            return answer
+        if time.perf_counter() - started > DRAW_TIMEOUT_S:
+            raise TimeoutError(f"still running after {DRAW_TIMEOUT_S} s")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
+def draw_through_server(holder: dict, args) -> int:
+    """`lottery draw` while `lottery serve` holds the state: POST /draws, poll GET /draws/{id}, print as a draw does."""
+    url, by = holder["url"], describe(holder)
+    started = time.perf_counter()
+    with progress(f"Drawing {args.winners} through lottery serve"):
+        try:
+            status, headers, answer = _http(f"{url}/draws", {"winners": args.winners})
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, ConnectionRefusedError):  # it is stopping, and will let go of the state
+                raise ServerGone(f"{by}: {reason}") from None
+            print(f"Draw failed: no answer from {by} ({reason}); `lottery draws` shows whether it drew", file=sys.stderr)
+            return 1
+        if status == 503:  # it is stopping, and will let go of the state
+            raise ServerGone(f"{by}: {answer.get('message')}")
+        if status == 202:
+            draw_id = answer["draw_id"]
+            try:
+                answer = _finished(url + headers["Location"], started)
+            except (OSError, ValueError) as error:  # the server stopped answering, or the draw outlasted its timeout
+                print(f"Lost sight of {draw_id} on {by}: {error}; `lottery draws` shows whether it was recorded",
+                      file=sys.stderr)
+                return 1
+            cause = answer.get("cause") or ""
+            try:
+                cause = json.loads(cause)["errorMessage"]
+            except (TypeError, ValueError, KeyError):
+                pass
+            result = {"status": answer["status"], "execution": draw_id, "winners": answer["winners"],
+                      "message": answer["announcement"], "error": answer["error"], "cause": cause}
+        else:  # refused before it started: InvalidInput, as a draw in this process fails
+            result = {"status": "FAILED", "execution": None, "winners": [], "message": None,
+                      "error": answer.get("error", f"HTTP {status}"), "cause": answer.get("message", "")}
+    result.update(duration_ms=round((time.perf_counter() - started) * 1000, 1), server=url)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    elif result["status"] == "SUCCEEDED":
+        print(f"Draw {result['execution']}")
+        print("Winners:")
+        for w in result["winners"]:
+            print(f"  {w['employee_id']}  {w['employee_name']}")
+        print(f"Announcement: {result['message']}")
+        print(f"Drawn through {by}, which holds stack {args.stack}'s state in {args.state_dir}")
+    else:
+        print(f"Draw failed: {result['error']}: {result['cause']}", file=sys.stderr)
+    return 0 if result["status"] == "SUCCEEDED" else 1

@@ -1,0 +1,90 @@
+"""The twin's hooks into moto, botocore and os.environ are in only inside an offline session, and
+put back exactly after it; importing the twin or the command changes nothing."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from hooks import as_installed
+from twin import seams
+from twin.faults import Fault, inject
+from twin.stack import OfflineStack
+
+# In a fresh interpreter: each hooked attribute as the libraries define it, then again after every
+# module of the twin and the command is imported.
+IMPORT_EVERYTHING = """
+import importlib, json, os, pkgutil, sys, time
+from botocore import endpoint
+from moto import backend_index
+from moto.awslambda.models import LambdaFunction
+from moto.core import utils
+from moto.core.botocore_stubber import BotocoreStubber
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+def attributes():
+    return [vars(LambdaFunction)["_invoke_lambda"], type(os.environ), vars(BotocoreStubber)["__call__"],
+            retrier_decl.time, endpoint.time, vars(AmazonStateLanguageParser)["parse"],
+            backend_index.backend_url_patterns, list(backend_index.backend_url_patterns), utils.create_loader]
+
+before = attributes()
+names = []
+for package in ("twin", "cli"):
+    for module in pkgutil.iter_modules([package]):
+        names.append(importlib.import_module(f"{package}.{module.name}").__name__)
+after = attributes()
+print(json.dumps({"imported": names, "same": [a is b or a == b for a, b in zip(before, after)],
+                  "batch": hasattr(sys.modules.get("moto.batch"), "batch_backends")}))
+"""
+
+
+def test_importing_the_twin_and_the_command_hooks_nothing():
+    done = subprocess.run([sys.executable, "-c", IMPORT_EVERYTHING], cwd=ROOT, capture_output=True, text=True, check=False,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert {"twin.seams", "twin.stack", "twin.faults", "twin.lambdas", "cli.commands", "cli.__main__"} <= set(
+        found["imported"])
+    assert all(found["same"]), found
+    assert found["batch"], "moto.batch was replaced by importing the twin"
+
+
+def test_the_hooks_are_in_only_while_an_offline_stack_is_open(tmp_path):
+    assert all(as_installed().values()), as_installed()
+    with OfflineStack("dev", tmp_path) as stack:
+        assert seams.installed()
+        assert not any(as_installed().values()), as_installed()
+        with inject(Fault("sns", "Publish", "Throttled", 400, times=1)):  # a session inside the stack's
+            assert stack.draw({"input": 1})["status"] == "SUCCEEDED"
+        assert not any(as_installed().values()), "injecting faults took the stack's hooks out with it"
+        with OfflineStack("us", tmp_path / "us"):  # nested, as mock_aws nests
+            pass
+        assert not any(as_installed().values()), "a nested stack took the outer one's hooks out with it"
+        assert stack.draw({"input": 1})["status"] == "SUCCEEDED"
+    assert not seams.installed()
+    assert all(as_installed().values()), as_installed()
+
+
+def test_faults_injected_around_plain_moto_hook_the_stubber_for_their_block_only(aws):
+    with inject(Fault("dynamodb", "GetItem", "InternalServerError")):
+        assert not as_installed()["BotocoreStubber.__call__"]
+    assert all(as_installed().values()), as_installed()
+
+
+def test_a_hook_whose_target_moved_is_refused_and_nothing_stays_hooked(monkeypatch):
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    monkeypatch.setattr(retrier_decl, "time", object())  # as if moto slept some other way
+    with pytest.raises(RuntimeError, match="no longer where the offline twin hooks it"):
+        seams.install()
+    monkeypatch.undo()
+    assert not seams.installed()
+    assert all(as_installed().values()), as_installed()
+
+
+def test_uninstall_without_install_is_an_error():
+    with pytest.raises(RuntimeError, match="without install"):
+        seams.uninstall()

@@ -1,0 +1,22 @@
+"""The handlers' helpers the twin shares, under the names the project has where it runs.
+
+In a checkout the design card's folders are top-level packages (`handlers`); in the wheel,
+pyproject.toml maps them into one package, `lottery_workflow` (handlers/ is
+`lottery_workflow.handlers`, twin/ is `lottery_workflow.twin`), so they are reached relatively.
+This is the one place in the twin that knows both; cli/siblings.py is the command's.
+"""
+
+from typing import TYPE_CHECKING
+
+CHECKOUT = __name__.count(".") == 1  # twin.siblings; installed: lottery_workflow.twin.siblings
+
+if TYPE_CHECKING or CHECKOUT:
+    from handlers.common import plain
+    from handlers.roster import parse_roster, write_roster
+    from handlers.validate_winners import announcement
+else:
+    from ..handlers.common import plain
+    from ..handlers.roster import parse_roster, write_roster
+    from ..handlers.validate_winners import announcement
+
+__all__ = ["CHECKOUT", "announcement", "parse_roster", "plain", "write_roster"]
