@@ -22,6 +22,7 @@ from .siblings import (
     StateBusy,
     StateLock,
     describe,
+    execution_arn,
     offline_stack,
     plain,
     project_dir,
@@ -113,7 +114,7 @@ def cmd_graph(args) -> int:
             lottery = connect(args.stack, args.project_dir, args.state_machine_arn)
             arn = args.execution
             if not arn.startswith("arn:"):
-                arn = lottery.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + ":" + arn
+                arn = execution_arn(lottery.outputs["state_machine_arn"], arn)
             path = [e["stateEnteredEventDetails"]["name"] for e in lottery.history(arn) if "stateEnteredEventDetails" in e]
     definition = graph.definition()
     if args.format == "png":

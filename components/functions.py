@@ -15,6 +15,11 @@ from . import policies
 from .policies import allow
 from .scope import Scope
 
+try:  # installed: handlers/ is inside this package (lottery_workflow.handlers)
+    from .handlers.payloads import execution_arn
+except ImportError:  # a checkout: handlers/ beside components/
+    from handlers.payloads import execution_arn
+
 
 @dataclass(frozen=True)
 class FunctionSpec:
@@ -60,8 +65,7 @@ API = FunctionSpec(
     lambda a: [
         allow("StartDraws", ["states:StartExecution"], [a["state_machine"]]),
         # Standard executions only: the component makes no Express machine.
-        allow("ReadDraws", ["states:DescribeExecution"],
-              [a["state_machine"].replace(":stateMachine:", ":execution:") + ":*"]),
+        allow("ReadDraws", ["states:DescribeExecution"], [execution_arn(a["state_machine"], "*")]),
         allow("ListWinners", ["dynamodb:Query"], [a["winners_by_time_index"]]),
     ])
 IMPORT_ROSTER = FunctionSpec(

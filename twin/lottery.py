@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from .siblings import announcement, parse_roster, write_roster
+from .siblings import announcement, announcement_of, parse_roster, winners_of, write_roster
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table")
@@ -121,7 +121,6 @@ def execution_history(sfn, execution_arn: str) -> list[dict]:
 
 def describe(execution: dict, events: list[dict], duration_ms: float) -> dict:
     """One draw as the CLI reports it: status, winners, message, the states entered and the error."""
-    output = json.loads(execution.get("output") or "{}")
     start = events[0]["timestamp"] if events else None
     transitions = [
         {
@@ -135,15 +134,11 @@ def describe(execution: dict, events: list[dict], duration_ms: float) -> dict:
         cause = json.loads(cause)["errorMessage"]
     except (TypeError, ValueError, KeyError):
         pass
-    succeeded = execution["status"] == "SUCCEEDED"
     return {
         "status": execution["status"],
         "execution": execution["executionArn"],
-        "winners": [
-            {"employee_id": w["employee_id"], "employee_name": w["employee_name"]}
-            for w in output.get("selection", {}).get("winners", [])
-        ] if succeeded else [],
-        "message": output.get("message"),
+        "winners": winners_of(execution),
+        "message": announcement_of(execution),
         "transitions": transitions,
         "lambda_invocations": sum(
             e.get("taskScheduledEventDetails", {}).get("resourceType") == "lambda" for e in events),
