@@ -39,7 +39,7 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends  # no
 from components.definition import render  # noqa: E402
 from twin import lottery  # noqa: E402
 from twin.lottery import execution_history  # noqa: E402
-from twin.mocks import partition_of  # noqa: E402
+from twin.provider import partition_of  # noqa: E402
 from twin.stack import OfflineStack  # noqa: E402
 
 # moto's index lookups scan the table: at N=100,000 one draw of ten takes about a minute here.

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from twin.mocks import partition_of, physical_name, service_principal
+from twin.provider import partition_of, physical_name, service_principal
 
 ACCOUNT = "123456789012"
 ARNS = {  # type token: (service, resource part of the ARN)

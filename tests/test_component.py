@@ -12,8 +12,8 @@ from parliament import analyze_policy_string
 from conftest import ROOT
 from hooks import as_installed, import_twin_and_command
 from pulumi_mocks import RecordingMocks
-from twin.mocks import AUTO_NAMED
 from twin.program import run_program
+from twin.provider import AUTO_NAMED
 
 STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}
 FUNCTIONS = ("InputWinners", "RandomSelectWinners", "ValidateWinners", "RecordWinners")
