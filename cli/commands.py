@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import graph
 from .aws import TargetError, connect
 from .progress import progress
+from .report import report_draw
 from .serve import POLL_S, NoApi, cmd_serve
 from .serve_client import ServerGone, draw_through_server
 from .siblings import (
@@ -41,19 +42,10 @@ def cmd_draw(lottery, args) -> int:
         result = lottery.draw({"input": args.winners})
     if args.target == "offline":
         state.record_execution(args.state_dir, args.stack, result)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    elif result["status"] == "SUCCEEDED":
-        print(f"Draw {result['execution'].rsplit(':', 1)[-1]}")
-        print("Winners:")
-        for w in result["winners"]:
-            print(f"  {w['employee_id']}  {w['employee_name']}")
-        print(f"Announcement: {result['message']}")
-        print("Path: " + " -> ".join(f"{t['state']} ({t['at_ms']} ms)" for t in result["transitions"]))
-        print(f"{len(result['transitions'])} states, {result['lambda_invocations']} Lambda invocations, {result['duration_ms']} ms")
-    else:
-        print(f"Draw failed: {result['error']}: {result['cause']}", file=sys.stderr)
-    return 0 if result["status"] == "SUCCEEDED" else 1
+    return report_draw(result, args.json, [
+        "Path: " + " -> ".join(f"{t['state']} ({t['at_ms']} ms)" for t in result["transitions"]),
+        f"{len(result['transitions'])} states, {result['lambda_invocations']} Lambda invocations, {result['duration_ms']} ms",
+    ])
 
 
 def cmd_import(lottery, args) -> int:

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 from .progress import progress
+from .report import report_draw
 from .serve import POLL_S
 from .siblings import DRAW_TIMEOUT_S, describe
 
@@ -81,15 +82,4 @@ def draw_through_server(holder: dict, args) -> int:
             result = {"status": "FAILED", "execution": None, "winners": [], "message": None,
                       "error": answer.get("error", f"HTTP {status}"), "cause": answer.get("message", "")}
     result.update(duration_ms=round((time.perf_counter() - started) * 1000, 1), server=url)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    elif result["status"] == "SUCCEEDED":
-        print(f"Draw {result['execution']}")
-        print("Winners:")
-        for w in result["winners"]:
-            print(f"  {w['employee_id']}  {w['employee_name']}")
-        print(f"Announcement: {result['message']}")
-        print(f"Drawn through {by}, which holds stack {args.stack}'s state in {args.state_dir}")
-    else:
-        print(f"Draw failed: {result['error']}: {result['cause']}", file=sys.stderr)
-    return 0 if result["status"] == "SUCCEEDED" else 1
+    return report_draw(result, args.json, [f"Drawn through {by}, which holds stack {args.stack}'s state in {args.state_dir}"])
