@@ -4,7 +4,6 @@ The core draw is built by draw.py, each optional feature by a module of its own 
 roster_upload.py, winner_events.py, announcements.py, with dead_letters.py shared by two), every
 function from its spec in functions.py."""
 
-
 import pulumi
 
 from . import announcements, api, dead_letters, draw, roster_upload, winner_events
