@@ -146,18 +146,24 @@ class FakeServe(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_draw_goes_through_the_server_that_holds_the_state(tmp_path, capsys):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeServe)
+def draw_while_serving(handler, state_dir) -> tuple[int, str]:
+    """`lottery draw --winners 3` while a fake serve answering as `handler` holds the state: exit status, its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    serve = StateLock(tmp_path, "dev")
+    serve = StateLock(state_dir, "dev")
     assert serve.take(command="serve", url=url)
     try:
-        assert cli.main(["draw", "--winners", "3", "--state-dir", str(tmp_path)]) == 0
+        return cli.main(["draw", "--winners", "3", "--state-dir", str(state_dir)]), url
     finally:
         serve.release()
         server.shutdown()
         server.server_close()
+
+
+def test_a_draw_goes_through_the_server_that_holds_the_state(tmp_path, capsys):
+    code, url = draw_while_serving(FakeServe, tmp_path)
+    assert code == 0
     out = capsys.readouterr().out
     assert out.splitlines() == ["Draw Lottery-1", "Winners:", "  007  Ann", "Announcement: Congrats! [Ann]",
                                 f"Drawn through pid {os.getpid()} (lottery serve at {url}), which holds stack dev's state in {tmp_path}"]
@@ -172,17 +178,7 @@ class ForgetfulServe(FakeServe):
 
 
 def test_a_draw_the_server_loses_sight_of_is_a_clear_failure_not_a_traceback(tmp_path, capsys):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ForgetfulServe)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    serve = StateLock(tmp_path, "dev")
-    assert serve.take(command="serve", url=url)
-    try:
-        assert cli.main(["draw", "--winners", "3", "--state-dir", str(tmp_path)]) == 1
-    finally:
-        serve.release()
-        server.shutdown()
-        server.server_close()
+    assert draw_while_serving(ForgetfulServe, tmp_path)[0] == 1
     err = capsys.readouterr().err
     assert "Lost sight of Lottery-1" in err and "404 NotFound" in err and "Traceback" not in err
 
