@@ -15,7 +15,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from .common import InvalidInput, client, int_setting, plain, setting, table, winners_count
-from .payloads import announcement_of, execution_arn, winners_of
+from .payloads import execution_arn, outcome
 
 PAGE_DEFAULT, PAGE_MAX = 20, 100
 # A page token is the newest-first index's LastEvaluatedKey: the table's key and the index's.
@@ -60,12 +60,13 @@ def get_draw(event) -> dict:
         execution = sfn.describe_execution(executionArn=execution_arn(setting("STATE_MACHINE_ARN"), draw_id))
     except sfn.exceptions.ExecutionDoesNotExist:
         raise NotFound(f"no draw {draw_id}") from None
+    winners, announcement = outcome(execution)
     return respond(200, {
         "draw_id": draw_id,
         "status": execution["status"],
         "started_at": execution["startDate"].isoformat(),
-        "winners": winners_of(execution),
-        "announcement": announcement_of(execution),
+        "winners": winners,
+        "announcement": announcement,
         "error": execution.get("error"),
         "cause": execution.get("cause"),
     })

@@ -74,20 +74,15 @@ class Winner(TypedDict):
     employee_name: str
 
 
-def winners_of(execution: dict) -> list[Winner]:
-    """The winners of a finished execution (DescribeExecution's answer); none unless it succeeded."""
+def outcome(execution: dict) -> tuple[list[Winner], str | None]:
+    """The winners and the announcement of a finished execution (DescribeExecution's answer); none
+    unless it succeeded."""
     if execution.get("status") != "SUCCEEDED":
-        return []
+        return [], None
     output = json.loads(execution.get("output") or "{}")
-    return [{"employee_id": w["employee_id"], "employee_name": w["employee_name"]}
-            for w in output.get("selection", {}).get("winners", [])]
-
-
-def announcement_of(execution: dict) -> str | None:
-    """The announcement a finished execution sent; none unless it succeeded."""
-    if execution.get("status") != "SUCCEEDED":
-        return None
-    return json.loads(execution.get("output") or "{}").get("message")
+    winners: list[Winner] = [{"employee_id": w["employee_id"], "employee_name": w["employee_name"]}
+                             for w in output.get("selection", {}).get("winners", [])]
+    return winners, output.get("message")
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from .siblings import announcement, announcement_of, parse_roster, winners_of, write_roster
+from .siblings import announcement, outcome, parse_roster, write_roster
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table")
@@ -134,11 +134,12 @@ def describe(execution: dict, events: list[dict], duration_ms: float) -> dict:
         cause = json.loads(cause)["errorMessage"]
     except (TypeError, ValueError, KeyError):
         pass
+    winners, message = outcome(execution)
     return {
         "status": execution["status"],
         "execution": execution["executionArn"],
-        "winners": winners_of(execution),
-        "message": announcement_of(execution),
+        "winners": winners,
+        "message": message,
         "transitions": transitions,
         "lambda_invocations": sum(
             e.get("taskScheduledEventDetails", {}).get("resourceType") == "lambda" for e in events),

@@ -12,14 +12,13 @@ CHECKOUT = __name__.count(".") == 1  # twin.siblings; installed: lottery_workflo
 
 if TYPE_CHECKING or CHECKOUT:
     from handlers.common import plain
-    from handlers.payloads import announcement_of, execution_arn, winners_of
+    from handlers.payloads import execution_arn, outcome
     from handlers.roster import parse_roster, write_roster
     from handlers.validate_winners import announcement
 else:
     from ..handlers.common import plain
-    from ..handlers.payloads import announcement_of, execution_arn, winners_of
+    from ..handlers.payloads import execution_arn, outcome
     from ..handlers.roster import parse_roster, write_roster
     from ..handlers.validate_winners import announcement
 
-__all__ = ["CHECKOUT", "announcement", "announcement_of", "execution_arn", "parse_roster", "plain", "winners_of",
-           "write_roster"]
+__all__ = ["CHECKOUT", "announcement", "execution_arn", "outcome", "parse_roster", "plain", "write_roster"]
