@@ -22,11 +22,9 @@ import threading
 
 from . import seams
 
-try:
+with seams.needs("moto's ASL parser"):
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
-except ImportError as error:  # pragma: no cover - the wrong moto pin
-    raise RuntimeError(f"the offline twin needs moto's ASL parser: {error}; {seams.PIN}") from None
 
 # moto's own: this module is imported before seams.py replaces it (and checks the Preprocessor's
 # class attribute this module works around).

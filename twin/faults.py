@@ -16,10 +16,8 @@ from botocore.awsrequest import AWSResponse
 
 from . import seams
 
-try:
+with seams.needs("moto's botocore stubber"):
     from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
-except ImportError as error:  # pragma: no cover - the wrong moto pin
-    raise RuntimeError(f"the offline twin needs moto's botocore stubber: {error}; {seams.PIN}") from None
 
 
 @dataclass

@@ -47,7 +47,7 @@ _shared_loader: Callable[[], Any] | None = None  # moto's create_loader, cached:
 
 
 @contextlib.contextmanager
-def _needs(what: str) -> Iterator[None]:
+def needs(what: str) -> Iterator[None]:
     """An import of the libraries' internals that fails is the refusal it means."""
     try:
         yield
@@ -63,7 +63,7 @@ def _check(condition: bool, what: str) -> None:
 def _hooks() -> list[tuple[object, str, object]]:
     """(owner, attribute, replacement) for every hook of a session, after checking each target."""
     global _shared_loader
-    with _needs("moto's and botocore's internals"):
+    with needs("moto's and botocore's internals"):
         from botocore import endpoint
         from moto import backend_index
         from moto.awslambda.models import LambdaFunction
@@ -192,7 +192,7 @@ def skip_batch_backend() -> None:
 
 def reset_stack() -> None:
     """Forget the Stack resource of the last program run in this process: the next gets its own."""
-    with _needs("Pulumi's runtime settings"):
+    with needs("Pulumi's runtime settings"):
         from pulumi.runtime.settings import set_root_resource
     set_root_resource(None)  # type: ignore[arg-type]  # None is what "no Stack yet" is at runtime
 
@@ -202,7 +202,7 @@ def run_stack(program: Callable[[], None]) -> dict:
     resource, until every resource is registered; its exports, resolved."""
     import pulumi
 
-    with _needs("Pulumi's stack runner"):
+    with needs("Pulumi's stack runner"):
         from pulumi.runtime.stack import run_pulumi_func
         from pulumi.runtime.sync_await import _sync_await
     exports: dict = {}
@@ -218,7 +218,7 @@ def run_stack(program: Callable[[], None]) -> dict:
 
 def stream_mapping(function, source_arn: str):
     """moto's event source mapping from `source_arn` to `function` (a LambdaFunction), or None."""
-    with _needs("moto's Lambda backend"):
+    with needs("moto's Lambda backend"):
         from moto.awslambda.models import lambda_backends
     mappings: dict | None = getattr(lambda_backends[function.account_id][function.region], "_event_source_mappings", None)
     _check(isinstance(mappings, dict), "moto's record of event source mappings (_event_source_mappings)")

@@ -10,11 +10,9 @@ A client, once made, is thread-safe, so one per region, service and endpoint ser
 
 from . import lambdas, seams
 
-try:
+with seams.needs("moto's Step Functions clients"):
     from moto.core.models import botocore_stubber
     from moto.stepfunctions.parser.asl.utils import boto_client
-except ImportError as error:  # pragma: no cover - the wrong moto pin
-    raise RuntimeError(f"the offline twin needs moto's Step Functions clients: {error}; {seams.PIN}") from None
 
 # moto's own: this module is imported before seams.py replaces it, in every integration module
 # that imported it by name.
