@@ -10,7 +10,7 @@ import urllib.request
 from .progress import progress
 from .report import report_draw
 from .serve import POLL_S
-from .siblings import DRAW_TIMEOUT_S, describe
+from .siblings import DRAW_TIMEOUT_S, cause_message, describe
 
 
 class ServerGone(Exception):
@@ -71,11 +71,7 @@ def draw_through_server(holder: dict, args) -> int:
                 print(f"Lost sight of {draw_id} on {by}: {error}; `lottery draws` shows whether it was recorded",
                       file=sys.stderr)
                 return 1
-            cause = answer.get("cause") or ""
-            try:
-                cause = json.loads(cause)["errorMessage"]
-            except (TypeError, ValueError, KeyError):
-                pass
+            cause = cause_message(answer.get("cause"))
             result = {"status": answer["status"], "execution": draw_id, "winners": answer["winners"],
                       "message": answer["announcement"], "error": answer["error"], "cause": cause}
         else:  # refused before it started: InvalidInput, as a draw in this process fails

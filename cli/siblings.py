@@ -19,7 +19,7 @@ CHECKOUT = __name__.count(".") == 1  # cli.siblings; installed: lottery_workflow
 if TYPE_CHECKING or CHECKOUT:
     from components.definition import TEMPLATE
     from handlers.common import InvalidRoster, plain, scan_all
-    from handlers.payloads import execution_arn
+    from handlers.payloads import cause_message, execution_arn
     from twin import seams, state
     from twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
     from twin.program import StackConfigError, project_dir
@@ -27,7 +27,7 @@ if TYPE_CHECKING or CHECKOUT:
 else:
     from ..definition import TEMPLATE
     from ..handlers.common import InvalidRoster, plain, scan_all
-    from ..handlers.payloads import execution_arn
+    from ..handlers.payloads import cause_message, execution_arn
     from ..twin import seams, state
     from ..twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
     from ..twin.program import StackConfigError, project_dir
@@ -46,5 +46,6 @@ def offline_stack() -> "type[OfflineStack]":
     return OfflineStack
 
 
-__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "TEMPLATE", "InvalidRoster", "execution_arn", "Lottery", "NotifyError", "StackConfigError",
-           "StateBusy", "StateLock", "describe", "offline_stack", "plain", "project_dir", "scan_all", "seams", "state"]
+__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "TEMPLATE", "InvalidRoster", "Lottery", "NotifyError", "StackConfigError",
+           "StateBusy", "StateLock", "cause_message", "describe", "execution_arn", "offline_stack", "plain", "project_dir",
+           "scan_all", "seams", "state"]

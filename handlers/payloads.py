@@ -85,6 +85,15 @@ def outcome(execution: dict) -> tuple[list[Winner], str | None]:
     return winners, output.get("message")
 
 
+def cause_message(cause: str | None) -> str:
+    """A failed execution's cause as a person reads it: a handler's error message, not the JSON
+    Lambda wraps it in; any other cause as it is."""
+    try:
+        return json.loads(cause or "")["errorMessage"]
+    except (TypeError, ValueError, KeyError):
+        return cause or ""
+
+
 def execution_arn(state_machine_arn: str, name: str) -> str:
     """The ARN of the (standard) execution `name` of a state machine; `*` for all of them."""
     return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"

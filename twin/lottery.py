@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from .siblings import announcement, outcome, parse_roster, write_roster
+from .siblings import announcement, cause_message, outcome, parse_roster, write_roster
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table")
@@ -129,11 +129,7 @@ def describe(execution: dict, events: list[dict], duration_ms: float) -> dict:
         }
         for e in events if "stateEnteredEventDetails" in e
     ]
-    error, cause = execution.get("error"), execution.get("cause", "")
-    try:
-        cause = json.loads(cause)["errorMessage"]
-    except (TypeError, ValueError, KeyError):
-        pass
+    error, cause = execution.get("error"), cause_message(execution.get("cause"))
     winners, message = outcome(execution)
     return {
         "status": execution["status"],
