@@ -58,11 +58,11 @@ def cmd_import(lottery, args) -> int:
         before = lottery.pool()
         lottery.upload_roster(text, Path(args.file).name)
         if args.target == "aws":
-            print(f"Uploaded {args.file}: the bucket imports it now; a rejection is announced on the RosterRejections topic.")
+            print(f"Uploaded {args.file}: the bucket imports it now; the RosterNotices topic says when, or why not.")
             return 0
         pool = lottery.pool()
-        if pool == before:  # offline the import ran during the upload, and changed nothing
-            print(f"InvalidRoster: {lottery.rejections()[-1]}", file=sys.stderr)
+        if pool.get("roster") == before.get("roster"):  # offline the import ran during the upload, and changed nothing
+            print(f"InvalidRoster: {lottery.roster_notices()[-1]}", file=sys.stderr)
             return 2
     else:
         pool = lottery.import_roster(text)

@@ -11,7 +11,6 @@ from . import functions, policies
 from .definition import render
 from .scope import Scope
 
-SERIAL_INDEX = "lottery_serial-index"
 WINNERS_BY_TIME_INDEX = "lottery-drawn_at-index"  # newest winners first, without a scan
 
 
@@ -40,14 +39,12 @@ def build(scope: Scope, code: functions.Code, settings: dict[str, pulumi.Input[s
     scope.subscribe_emails(topic, "email", notification_emails)
     table_arns = {
         "employee_table": employee.arn,
-        "employee_index": employee.arn.apply(lambda a: f"{a}/index/{SERIAL_INDEX}"),
         "winners_table": winners.arn,
         "draws_table": draws.arn,
     }
     settings = {
         **settings,
         "EMPLOYEE_TABLE": employee.name,
-        "EMPLOYEE_SERIAL_INDEX": SERIAL_INDEX,
         "WINNERS_TABLE": winners.name,
         "DRAWS_TABLE": draws.name,
         "WINNERS_BY_TIME_INDEX": WINNERS_BY_TIME_INDEX,
@@ -66,14 +63,12 @@ def _tables(scope: Scope, stream: bool, protect: bool, adopt: str | None):
             tags=scope.tags, opts=pulumi.ResourceOptions.merge(scope.opts(), opts),
         )
 
+    # The seed's Employee table is keyed by employee_id with a lottery_serial-index; here each roster
+    # generation keeps every employee at a serial, so a draw reads its winners by key, strongly
+    # consistent, and an import writes a whole new roster beside the live one (handlers/roster.py).
     employee = table(
-        "Employee", "employee_id",
-        attributes=[{"name": "employee_id", "type": "S"}, {"name": "lottery_serial", "type": "N"}],
-        global_secondary_indexes=[{
-            "name": SERIAL_INDEX,
-            "key_schemas": [{"attribute_name": "lottery_serial", "key_type": "HASH"}],
-            "projection_type": "ALL",
-        }],
+        "Employee", "roster", range_key="lottery_serial",
+        attributes=[{"name": "roster", "type": "S"}, {"name": "lottery_serial", "type": "N"}],
     )
     winners = table(
         "Winners", "employee_id",

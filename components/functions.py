@@ -41,10 +41,10 @@ class FunctionSpec:
 INPUT_WINNERS = FunctionSpec("InputWinners", "input_winners", ("MAX_WINNERS",), lambda a: [])
 RANDOM_SELECT_WINNERS = FunctionSpec(
     "RandomSelectWinners", "random_select_winners",
-    ("DRAWS_TABLE", "EMPLOYEE_TABLE", "EMPLOYEE_SERIAL_INDEX", "MAX_ATTEMPTS"),
+    ("DRAWS_TABLE", "EMPLOYEE_TABLE", "MAX_ATTEMPTS"),
     lambda a: [
         allow("HoldPool", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
-        allow("FindEmployeeBySerial", ["dynamodb:Query"], [a["employee_index"]]),
+        allow("ReadEmployeesBySerial", ["dynamodb:BatchGetItem"], [a["employee_table"]]),
     ])
 VALIDATE_WINNERS = FunctionSpec(
     "ValidateWinners", "validate_winners", ("WINNERS_TABLE",),
@@ -55,7 +55,7 @@ RECORD_WINNERS = FunctionSpec(
     lambda a: [
         allow("RecordDrawAndPool", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
         allow("RecordWinners", ["dynamodb:PutItem"], [a["winners_table"]]),
-        allow("MoveSerials", ["dynamodb:UpdateItem"], [a["employee_table"]]),
+        allow("SwapSerials", ["dynamodb:PutItem"], [a["employee_table"]]),
     ])
 DRAW_FUNCTIONS = (INPUT_WINNERS, RANDOM_SELECT_WINNERS, VALIDATE_WINNERS, RECORD_WINNERS)
 
@@ -69,16 +69,20 @@ API = FunctionSpec(
         allow("ListWinners", ["dynamodb:Query"], [a["winners_by_time_index"]]),
     ])
 IMPORT_ROSTER = FunctionSpec(
-    "ImportRoster", "import_roster", ("EMPLOYEE_TABLE", "WINNERS_TABLE", "DRAWS_TABLE", "REJECTIONS_TOPIC_ARN"),
+    "ImportRoster", "import_roster", ("EMPLOYEE_TABLE", "WINNERS_TABLE", "DRAWS_TABLE", "ROSTER_NOTICES_TOPIC_ARN"),
     lambda a: [
         allow("ReadUploadedRosters", ["s3:GetObject", "s3:GetObjectVersion"], [f"{a['roster_bucket']}/*"]),
-        allow("ReadRosterAndWinners", ["dynamodb:Scan"], [a["employee_table"], a["winners_table"]]),
-        allow("ReplaceRoster", ["dynamodb:BatchWriteItem"], [a["employee_table"]]),
-        allow("OpenPool", ["dynamodb:PutItem"], [a["draws_table"]]),
-        allow("RejectRosters", ["sns:Publish"], [a["rejections_topic"]]),
+        allow("ReadPastWinners", ["dynamodb:Scan"], [a["winners_table"]]),
+        # Writes the new generation and deletes the ones it replaced.
+        allow("WriteRosterGenerations", ["dynamodb:BatchWriteItem"], [a["employee_table"]]),
+        allow("SwitchPool", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
+        allow("NoticeRosters", ["sns:Publish"], [a["roster_notices_topic"]]),
         allow("SendFailures", ["sqs:SendMessage"], [a["dead_letters"]]),
     ],
-    timeout=300, memory=512)
+    # Writing 100,000 employees and deleting the generation they replace is 8,000 BatchWriteItem
+    # calls; at a new on-demand table's 4,000 writes a second that is under a minute, so 10 minutes
+    # leaves room for throttling. More memory is more CPU for the writer threads (docs/SCALE.md).
+    timeout=600, memory=1024)
 PUBLISH_WINNER_EVENTS = FunctionSpec(
     "PublishWinnerEvents", "winner_events", ("EVENT_BUS_NAME",),
     lambda a: [

@@ -1,4 +1,5 @@
-"""Seed 004: a private bucket whose `.csv` uploads import themselves, or are rejected by line."""
+"""Seed 004: a private bucket whose `.csv` uploads import themselves, or are rejected by line; a
+notice says which, with the counts."""
 
 import re
 
@@ -20,11 +21,13 @@ def bucket_prefix(prefix: str) -> str:
 
 def build(scope: Scope, code: functions.Code, draw: Draw, dead_letters: aws.sqs.Queue, *, admin_emails,
           force_destroy: bool) -> tuple[pulumi.Output[str], aws.lambda_.Function]:
-    """The bucket, its import function and the RosterRejections topic; the bucket's name and the function."""
+    """The bucket, its import function and the RosterNotices topic; the bucket's name and the function."""
     name = scope.name
-    rejections = aws.sns.Topic(f"{name}-roster-rejections", **scope.named("RosterRejections"),
-                               display_name="Lottery roster", tags=scope.tags, opts=scope.opts())
-    scope.subscribe_emails(rejections, "roster-admin", admin_emails)
+    # Named RosterRejections until imports announced their success too: the alias keeps that topic,
+    # and its subscriptions, in a stack deployed before (a name prefix renames it: docs/UPGRADING.md).
+    notices = aws.sns.Topic(f"{name}-roster-notices", **scope.named("RosterNotices"), display_name="Lottery roster",
+                            tags=scope.tags, opts=scope.opts(aliases=[pulumi.Alias(name=f"{name}-roster-rejections")]))
+    scope.subscribe_emails(notices, "roster-admin", admin_emails)
     bucket = aws.s3.Bucket(
         f"{name}-roster", bucket_prefix=pulumi.Output.from_input(scope.prefix or name).apply(bucket_prefix),
         force_destroy=force_destroy, tags=scope.tags, opts=scope.opts(),
@@ -42,8 +45,8 @@ def build(scope: Scope, code: functions.Code, draw: Draw, dead_letters: aws.sqs.
         opts=scope.opts(),
     )
     importer = functions.build(
-        scope, functions.IMPORT_ROSTER, code, {**draw.settings, "REJECTIONS_TOPIC_ARN": rejections.arn},
-        {**draw.table_arns, "roster_bucket": bucket.arn, "rejections_topic": rejections.arn,
+        scope, functions.IMPORT_ROSTER, code, {**draw.settings, "ROSTER_NOTICES_TOPIC_ARN": notices.arn},
+        {**draw.table_arns, "roster_bucket": bucket.arn, "roster_notices_topic": notices.arn,
          "dead_letters": dead_letters.arn},
     )
     # S3 invokes asynchronously: an import that keeps failing goes to the dead-letter queue.

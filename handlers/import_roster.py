@@ -1,6 +1,7 @@
-"""Import Roster: a roster uploaded to the roster bucket replaces the Employee table, or is
-rejected whole with a notice naming the bad line (seed 004's upload-and-import, made safe)."""
+"""Import Roster: a roster uploaded to the roster bucket becomes the live roster, or is rejected
+whole; either way a notice says so (seed 004's upload-and-import, made safe)."""
 
+import time
 from urllib.parse import unquote_plus
 
 from .common import InvalidRoster, client, setting, table
@@ -18,17 +19,28 @@ def handler(event, context):
             text = body.decode("utf-8-sig")  # a spreadsheet's CSV export may start with a BOM
         except UnicodeDecodeError:
             text = None
+        started = time.monotonic()
         try:
             if text is None:
                 raise InvalidRoster("the file is not UTF-8 text")
             pool = write_roster(parse_roster(text), table("EMPLOYEE_TABLE"), table("WINNERS_TABLE"), table("DRAWS_TABLE"))
         except InvalidRoster as error:
             # Returned, not raised: a retry would only reject the same file again.
-            client("sns").publish(
-                TopicArn=setting("REJECTIONS_TOPIC_ARN"), Subject="Lottery roster rejected",
-                Message=f"s3://{bucket}/{key} was not imported, and nothing was changed: {error}",
-            )
+            notify("Lottery roster rejected", f"s3://{bucket}/{key} was not imported, and nothing was changed: {error}")
             results.append({"key": key, "rejected": str(error)})
         else:
+            notify("Lottery roster imported", accepted(f"s3://{bucket}/{key}", pool, time.monotonic() - started))
             results.append({"key": key, "imported": pool})
     return {"results": results}
+
+
+def accepted(source: str, pool: dict, seconds: float) -> str:
+    """The acceptance notice: how many employees, how many can win, how long it took."""
+    size, eligible = int(pool["pool_size"]), int(pool["eligible"])
+    return (f"{source} is the live roster ({pool['roster']}): {size:,} employees, {eligible:,} of whom can win"
+            f" ({size - eligible:,} won before); {pool['written']:,} items written, {pool['removed']:,} of the"
+            f" roster it replaced removed, in {seconds:.1f} s.")
+
+
+def notify(subject: str, message: str) -> None:
+    client("sns").publish(TopicArn=setting("ROSTER_NOTICES_TOPIC_ARN"), Subject=subject, Message=message)

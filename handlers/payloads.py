@@ -31,17 +31,22 @@ class Request(TypedDict):
 
 
 class Employee(TypedDict, total=False):
+    """One employee of one roster generation, at its place in the pool."""
+
+    roster: str
+    lottery_serial: int
     employee_id: str
     employee_name: str
     employee_entry_date: str
-    lottery_serial: int
 
 
-Move = TypedDict("Move", {"employee_id": str, "from": int, "to": int})
-"""A survivor moving from a serial above the new pool size into a winner's place."""
+Move = TypedDict("Move", {"employee": Employee, "from": int, "to": int})
+"""A survivor above the new pool size swapping places with the winner at `to`."""
 
 
 class Selection(TypedDict):
+    roster: str
+    """The roster generation drawn from."""
     pool_size: int
     eligible: int
     winners: list[Employee]

@@ -1,5 +1,7 @@
-"""The draw pool: one item in the Draws table holding how many can still win (`eligible`), the
-roster's size, and which draw may change them now (`holder`, until `lease_until`).
+"""The draw pool: one item in the Draws table holding the live roster generation (`roster`), how
+many of it can still win (`eligible`), its size, which draw (or import) may change them now
+(`holder`, until `lease_until`), and every roster generation written and not yet deleted
+(`generations`, see roster.py).
 
 Draws take turns: the serials a draw plans with are only valid until another draw records, so a
 second draw waits (PoolBusy, retried by the state machine) instead of drawing and then losing.
@@ -20,26 +22,26 @@ LEASE_SECONDS = 20
 
 
 class PoolBusy(LotteryError):
-    """Another draw is between selection and record; the state machine retries with backoff."""
+    """Another draw (or an import's switch) holds the pool; the state machine retries with backoff."""
 
 
-def acquire(draws_table, draw_id: str) -> dict:
-    """Hold the pool for `draw_id` and return it; PoolBusy if another draw holds it."""
+def acquire(draws_table, holder: str, *, roster_needed: bool = True) -> dict:
+    """Hold the pool for `holder` (a draw, or an import about to switch rosters) and return it;
+    PoolBusy if another holds it. A draw needs a roster: with none it gets an empty pool."""
     now = int(time.time())
+    free = "(attribute_not_exists(holder) OR holder = :me OR lease_until < :now)"
     try:
         return draws_table.update_item(
             Key=POOL_KEY,
             UpdateExpression="SET holder = :me, lease_until = :until",
-            ConditionExpression="attribute_exists(eligible) AND "
-                                "(attribute_not_exists(holder) OR holder = :me OR lease_until < :now)",
-            ExpressionAttributeValues={":me": draw_id, ":until": now + LEASE_SECONDS, ":now": now},
+            ConditionExpression=f"attribute_exists(roster) AND {free}" if roster_needed else free,
+            ExpressionAttributeValues={":me": holder, ":until": now + LEASE_SECONDS, ":now": now},
             ReturnValues="ALL_NEW",
         )["Attributes"]
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-    holder = draws_table.get_item(Key=POOL_KEY, ConsistentRead=True).get("Item")
-    if holder is None:  # no roster imported yet: nobody can win
-        return {"eligible": 0, "pool_size": 0}
-    raise PoolBusy(f"draw {holder.get('holder')} is drawing; waiting for it to record")
-
+    held = draws_table.get_item(Key=POOL_KEY, ConsistentRead=True).get("Item")
+    if held is None or "roster" not in held:  # no roster imported yet: nobody can win
+        return {"eligible": 0, "pool_size": 0, "roster": ""}
+    raise PoolBusy(f"{held.get('holder')} holds the pool; waiting for it to let go")

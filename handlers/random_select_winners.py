@@ -1,26 +1,20 @@
 """Random Select Winners: a uniform draw from the employees who never won, in O(k) reads.
 
-The employees who can still win hold the lottery serials 1..E (E is kept in the Draws table's
-pool item, see pool.py). Picking k distinct serials from 1..E is a uniform draw from exactly those employees.
-To keep 1..E-k dense once the winners leave, survivors above E-k move into the winners' holes:
-a partial Fisher-Yates shuffle stored in the table. Record In Dynamodb applies the moves and the
-new E in one transaction, conditional on nothing having changed since this read.
+The live roster generation (named in the Draws table's pool item, see pool.py) holds every
+employee at a lottery serial, its Employee table key; those who can still win hold 1..E. Picking k
+distinct serials from 1..E is a uniform draw from exactly those employees. To keep 1..E-k dense
+once the winners leave, each winner below E-k swaps places with a survivor above it: a partial
+Fisher-Yates shuffle stored in the table. Record In Dynamodb applies the swaps and the new E in one
+transaction, conditional on nothing having changed since this read.
 """
 
-from boto3.dynamodb.conditions import Key
+from . import batches, pool
+from .common import LotteryError, NotEnoughEligibleEmployees, TooManyAttempts, int_setting, plain, rng, table
+from .payloads import Request, Selected, Selection
 
-from . import pool
-from .common import (
-    DrawConflict,
-    NotEnoughEligibleEmployees,
-    TooManyAttempts,
-    int_setting,
-    plain,
-    rng,
-    setting,
-    table,
-)
-from .payloads import Employee, Request, Selected, Selection
+
+class RosterIncomplete(LotteryError):
+    """The live roster generation lacks a serial the pool counts: its items were changed by hand."""
 
 
 def plan(eligible: int, count: int, random=None) -> tuple[list[int], list[tuple[int, int]]]:
@@ -38,16 +32,6 @@ def plan(eligible: int, count: int, random=None) -> tuple[list[int], list[tuple[
     return chosen, list(zip(movers, holes, strict=True))  # one survivor above for each hole below
 
 
-def employee_at(employees, index: str, serial: int) -> Employee:
-    items = employees.query(
-        IndexName=index, KeyConditionExpression=Key("lottery_serial").eq(serial)
-    )["Items"]
-    if len(items) != 1:
-        # The index is eventually consistent: a draw that just committed has moved serials.
-        raise DrawConflict(f"lottery serial {serial} is held by {len(items)} employees right now")
-    return plain(items[0])
-
-
 def handler(event: Request, context) -> Selected:
     draw_id, attempt = event["draw"]["id"], event["attempt"] + 1
     if attempt > int_setting("MAX_ATTEMPTS"):
@@ -59,15 +43,18 @@ def handler(event: Request, context) -> Selected:
 
 def select(held: dict, count: int) -> Selection:
     """Winners and moves for `count` winners from the pool item `held`."""
-    eligible = int(held["eligible"])
+    eligible, roster = int(held["eligible"]), held["roster"]
     chosen, moves = plan(eligible, count)
-    employees, index = table("EMPLOYEE_TABLE"), setting("EMPLOYEE_SERIAL_INDEX")
+    wanted = chosen + [source for source, _ in moves]
+    found = batches.get_all(table("EMPLOYEE_TABLE"), [{"roster": roster, "lottery_serial": s} for s in wanted],
+                            ConsistentRead=True)
+    at = {int(item["lottery_serial"]): plain(item) for item in found}
+    if missing := [s for s in wanted if s not in at]:
+        raise RosterIncomplete(f"roster {roster} has no employee at lottery serial(s) {missing}: import the roster again")
     return {
+        "roster": roster,
         "pool_size": int(held["pool_size"]),
         "eligible": eligible,
-        "winners": [employee_at(employees, index, s) for s in chosen],
-        "moves": [
-            {"employee_id": employee_at(employees, index, src)["employee_id"], "from": src, "to": dst}
-            for src, dst in moves
-        ],
+        "winners": [at[s] for s in chosen],
+        "moves": [{"employee": at[source], "from": source, "to": target} for source, target in moves],
     }

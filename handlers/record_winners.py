@@ -1,10 +1,9 @@
 """Record In Dynamodb: one conditional transaction records the winners, the draw and the new pool.
 
-Every condition guards against a concurrent draw: the pool still has the size that was read and
-is still held by this draw (pool.py),
-each winner still holds the serial they were drawn at and was never recorded, each survivor
-still holds the serial it moves from. If any fails, nothing is written and the workflow selects
-again. A retry of this task after a write that did succeed finds its own draw record and
+Every condition guards against a concurrent draw or import: the pool still has the roster and size
+that were read and is still held by this draw (pool.py), each winner was never recorded, and each
+pair of places that swap still holds who was read there. If any fails, nothing is written and the
+workflow selects again. A retry of this task after a write that did succeed finds its own draw record and
 reports success, so a winner is never drawn twice for one draw.
 """
 
@@ -24,20 +23,21 @@ def _item(values: dict) -> dict:
 
 def transaction(draw: Draw, selection: Selection, recorded_at: str, tables: dict, lottery: str) -> list[dict]:
     """The TransactWriteItems actions for one draw (3k+2 at most for k winners)."""
-    winners, eligible = selection["winners"], selection["eligible"]
+    winners, eligible, roster = selection["winners"], selection["eligible"], selection["roster"]
     actions = [
         {"Update": {
             "TableName": tables["draws"], "Key": _item(POOL_KEY),
             # Records and lets go of the pool, if this draw still holds it (see pool.py).
             "UpdateExpression": "SET eligible = :after REMOVE holder, lease_until",
-            "ConditionExpression": "eligible = :before AND holder = :me",
-            "ExpressionAttributeValues": _item({":before": eligible, ":after": eligible - len(winners), ":me": draw["id"]}),
+            "ConditionExpression": "roster = :roster AND eligible = :before AND holder = :me",
+            "ExpressionAttributeValues": _item({":roster": roster, ":before": eligible, ":after": eligible - len(winners),
+                                                ":me": draw["id"]}),
         }},
         {"Put": {
             "TableName": tables["draws"],
             "Item": _item({
                 "draw_id": draw["id"], "started_at": draw["started_at"], "recorded_at": recorded_at,
-                "pool_size": selection["pool_size"], "eligible": eligible,
+                "roster": roster, "pool_size": selection["pool_size"], "eligible": eligible,
                 "winners": [{"employee_id": w["employee_id"], "employee_name": w["employee_name"]} for w in winners],
             }),
             "ConditionExpression": "attribute_not_exists(draw_id)",
@@ -53,19 +53,17 @@ def transaction(draw: Draw, selection: Selection, recorded_at: str, tables: dict
             }),
             "ConditionExpression": "attribute_not_exists(employee_id)",
         }})
-        actions.append({"Update": {
-            "TableName": tables["employee"], "Key": _item({"employee_id": w["employee_id"]}),
-            "UpdateExpression": "REMOVE lottery_serial",
-            "ConditionExpression": "lottery_serial = :serial",
-            "ExpressionAttributeValues": _item({":serial": w["lottery_serial"]}),
-        }})
+    by_serial = {w["lottery_serial"]: w for w in winners}
     for move in selection["moves"]:
-        actions.append({"Update": {
-            "TableName": tables["employee"], "Key": _item({"employee_id": move["employee_id"]}),
-            "UpdateExpression": "SET lottery_serial = :to",
-            "ConditionExpression": "lottery_serial = :from",
-            "ExpressionAttributeValues": _item({":from": move["from"], ":to": move["to"]}),
-        }})
+        mover, winner = move["employee"], by_serial[move["to"]]
+        # The two swap places: each Put only if its place still holds whom Random Select read there.
+        for who, serial, was in ((mover, move["to"], winner), (winner, move["from"], mover)):
+            actions.append({"Put": {
+                "TableName": tables["employee"],
+                "Item": _item({**who, "roster": roster, "lottery_serial": serial}),
+                "ConditionExpression": "employee_id = :was",
+                "ExpressionAttributeValues": _item({":was": was["employee_id"]}),
+            }})
     return actions
 
 

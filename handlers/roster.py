@@ -8,12 +8,14 @@ employee_entry_date, optional lottery_serial; a header row is optional), or the 
 
 import csv
 import json
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from .common import POOL_KEY, InvalidRoster, scan_all
+from . import batches, pool
+from .common import POOL_KEY, InvalidRoster, LotteryError, plain, scan_all
 
 FIELDS = ("employee_id", "employee_name", "employee_entry_date", "lottery_serial")
 _MAX_REPORTED = 5
@@ -101,30 +103,93 @@ def parse_roster(text: str) -> list[dict]:
     return [{k: v for k, v in e.items() if k not in ("line", "lottery_serial")} for e in employees]
 
 
+class RosterBusy(LotteryError):
+    """Draws held the pool all the while a written roster waited to switch in."""
+
+
 def write_roster(employees: list[dict], employee_table, winners_table, draws_table) -> dict:
-    """Replace the Employee table with `employees` and reopen the pool to those who never won.
+    """Make `employees` the live roster; the pool item after, with how many items were written
+    and how many of the replaced generations' were removed.
 
-    The pool is closed first, so a crash part-way leaves draws failing with
-    NotEnoughEligibleEmployees, never drawing from a half-written table; importing again mends it.
+    The new roster is written as a generation of the Employee table beside the live one; then the
+    import holds the pool as a draw does, places anyone who won meanwhile above the line, and
+    switches the pool to the new generation in one conditional write. The generations it replaced
+    are deleted after. A failure before the switch leaves the live roster as it was: the pool lists
+    every generation written and not yet deleted (`generations`, as `<id>/<size>`) from before its
+    first write, so the next import deletes a half-written one. Past winners are matched by
+    employee_id.
     """
-    won = {item["employee_id"] for item in scan_all(winners_table, ProjectionExpression="employee_id")}
-    current = {item["employee_id"] for item in scan_all(employee_table, ProjectionExpression="employee_id")}
-    draws_table.put_item(Item={**POOL_KEY, "eligible": 0, "pool_size": 0})
-    eligible = 0
-    with employee_table.batch_writer() as batch:  # resends unprocessed items itself
-        for employee in employees:
-            item = dict(employee)
-            if employee["employee_id"] not in won:
-                eligible += 1
-                item["lottery_serial"] = eligible
-            batch.put_item(Item=item)
-        for gone in current - {e["employee_id"] for e in employees}:
-            batch.delete_item(Key={"employee_id": gone})
-    pool = {
-        "pool_size": len(employees),
-        "eligible": eligible,
-        "imported_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-    }
-    draws_table.put_item(Item={**POOL_KEY, **pool})
-    return pool
+    generation = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+    draws_table.update_item(Key=POOL_KEY, UpdateExpression="ADD generations :g",
+                            ExpressionAttributeValues={":g": {f"{generation}/{len(employees)}"}})
+    won = _winners(winners_table)
+    order = [e for e in employees if e["employee_id"] not in won]
+    eligible = len(order)
+    order += [e for e in employees if e["employee_id"] in won]
 
+    def write(serials) -> int:
+        return batches.write_all(employee_table, [
+            {"PutRequest": {"Item": {**order[s], "roster": generation, "lottery_serial": s + 1}}} for s in sorted(serials)])
+
+    written = write(range(len(order)))
+    holder = f"import-{generation}"
+    _hold(draws_table, holder)
+    # While the import holds the pool no draw can record: the winners read now are final.
+    moved, eligible = _exclude(order, eligible, _winners(winners_table) - won)
+    written += write(moved)
+    live = draws_table.update_item(
+        Key=POOL_KEY,
+        UpdateExpression="SET roster = :roster, pool_size = :size, eligible = :eligible, imported_at = :at"
+                         " REMOVE holder, lease_until",
+        ConditionExpression="holder = :me",
+        ExpressionAttributeValues={":roster": generation, ":size": len(order), ":eligible": eligible, ":me": holder,
+                                   ":at": datetime.now(UTC).isoformat(timespec="milliseconds")},
+        ReturnValues="ALL_NEW",
+    )["Attributes"]
+    removed = remove_replaced(employee_table, draws_table, live)
+    return {**{k: plain(live[k]) for k in ("roster", "pool_size", "eligible", "imported_at")},
+            "written": written, "removed": removed}
+
+
+def _winners(winners_table) -> set[str]:
+    return {item["employee_id"] for item in scan_all(winners_table, ProjectionExpression="employee_id")}
+
+
+def _hold(draws_table, holder: str) -> None:
+    """Hold the pool for the switch, waiting while draws hold it (each records within its lease)."""
+    for attempt in range(batches.TRIES * 3):
+        try:
+            pool.acquire(draws_table, holder, roster_needed=False)
+            return
+        except pool.PoolBusy:
+            batches.backoff(min(attempt, 6))
+    raise RosterBusy("draws held the pool all the while the roster waited to switch in; import it again")
+
+
+def _exclude(order: list[dict], eligible: int, won: set[str]) -> tuple[set[int], int]:
+    """Swap each of `won` among the first `eligible` of `order` with the last eligible one; the
+    places (0-based) that changed, and how many are eligible after."""
+    changed, place = set(), 0
+    while place < eligible:
+        if order[place]["employee_id"] in won:
+            eligible -= 1
+            order[place], order[eligible] = order[eligible], order[place]
+            changed |= {place, eligible}
+        else:
+            place += 1
+    return changed, eligible
+
+
+def remove_replaced(employee_table, draws_table, live: dict) -> int:
+    """Delete every generation the pool `live` lists but its roster; how many items went. A
+    generation of N employees holds serials 1..N (or fewer, if its import was killed): no
+    Query is needed to find them."""
+    removed = 0
+    for listed in sorted(live.get("generations", ())):
+        generation, size = listed.rsplit("/", 1)
+        if generation == live["roster"]:
+            continue
+        removed += batches.write_all(employee_table, [
+            {"DeleteRequest": {"Key": {"roster": generation, "lottery_serial": s}}} for s in range(1, int(size) + 1)])
+        draws_table.update_item(Key=POOL_KEY, UpdateExpression="DELETE generations :g", ExpressionAttributeValues={":g": {listed}})
+    return removed

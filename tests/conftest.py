@@ -23,7 +23,7 @@ def aws(monkeypatch):
         monkeypatch.setenv(key, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     settings = {
-        "EMPLOYEE_TABLE": "t-Employee", "EMPLOYEE_SERIAL_INDEX": "lottery_serial-index",
+        "EMPLOYEE_TABLE": "t-Employee",
         "WINNERS_TABLE": "t-Winners", "DRAWS_TABLE": "t-Draws", "MAX_WINNERS": "10", "MAX_ATTEMPTS": "3",
         "LOTTERY_NAME": "t", "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index",
     }
@@ -33,12 +33,9 @@ def aws(monkeypatch):
         client = boto3.client("dynamodb", region_name=REGION)
         client.create_table(
             TableName="t-Employee", BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "employee_id", "AttributeType": "S"},
+            AttributeDefinitions=[{"AttributeName": "roster", "AttributeType": "S"},
                                   {"AttributeName": "lottery_serial", "AttributeType": "N"}],
-            KeySchema=[{"AttributeName": "employee_id", "KeyType": "HASH"}],
-            GlobalSecondaryIndexes=[{"IndexName": "lottery_serial-index",
-                                     "KeySchema": [{"AttributeName": "lottery_serial", "KeyType": "HASH"}],
-                                     "Projection": {"ProjectionType": "ALL"}}],
+            KeySchema=[{"AttributeName": "roster", "KeyType": "HASH"}, {"AttributeName": "lottery_serial", "KeyType": "RANGE"}],
         )
         client.create_table(
             TableName="t-Winners", BillingMode="PAY_PER_REQUEST",
@@ -67,3 +64,15 @@ def load_roster(ddb, text=None):
 
 def scan(table) -> list[dict]:
     return table.scan()["Items"]
+
+
+def pool_serials(ddb) -> list[int]:
+    """The serials of the live roster's employees who never won, after checking the live roster
+    holds every one of its employees at exactly one serial of 1..N."""
+    employee, winners, draws = tables(ddb)
+    live = draws.get_item(Key={"draw_id": "#pool"})["Item"]["roster"]
+    items = [e for e in scan(employee) if e["roster"] == live]
+    assert sorted(int(e["lottery_serial"]) for e in items) == list(range(1, len(items) + 1))
+    assert len({e["employee_id"] for e in items}) == len(items)
+    won = {w["employee_id"] for w in scan(winners)}
+    return sorted(int(e["lottery_serial"]) for e in items if e["employee_id"] not in won)

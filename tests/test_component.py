@@ -164,11 +164,9 @@ def test_every_arn_is_in_the_stack_partition(deployed):
 def test_tables(deployed):
     _, mocks, _ = deployed
     employee = mocks.one("aws:dynamodb/table:Table", "-Employee").inputs
-    assert employee["hashKey"] == "employee_id"
-    assert employee["globalSecondaryIndexes"] == [{
-        "name": "lottery_serial-index", "projectionType": "ALL",
-        "keySchemas": [{"attributeName": "lottery_serial", "keyType": "HASH"}],
-    }]
+    # A roster generation per import; an employee's place in the pool is the key (no index to lag).
+    assert (employee["hashKey"], employee["rangeKey"], employee.get("globalSecondaryIndexes")) == (
+        "roster", "lottery_serial", None)
     for table in mocks.of_type("aws:dynamodb/table:Table"):
         i = table.inputs
         assert (i["billingMode"], i["pointInTimeRecovery"], i["serverSideEncryption"]) == (
@@ -212,8 +210,7 @@ def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
     tables = {t: physical(mocks, TABLE, f"-{t}") for t in ("Employee", "Winners", "Draws")}
     expected = {
         "InputWinners": {"MAX_WINNERS": "10"},
-        "RandomSelectWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"],
-                                "EMPLOYEE_SERIAL_INDEX": "lottery_serial-index", "MAX_ATTEMPTS": "3"},
+        "RandomSelectWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"], "MAX_ATTEMPTS": "3"},
         "ValidateWinners": {"WINNERS_TABLE": tables["Winners"]},
         "RecordWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"],
                           "WINNERS_TABLE": tables["Winners"], "LOTTERY_NAME": f"lottery-{stack}"},
@@ -332,10 +329,10 @@ def test_exact_import_and_events_policies(deployed):
     assert statements(policy_of(mocks, "ImportRoster")) == {
         "WriteOwnLogs": own_logs(mocks, "ImportRoster"),
         "ReadUploadedRosters": (["s3:GetObject", "s3:GetObjectVersion"], [f"arn:{p}:s3:::{exports['roster_bucket']}/*"]),
-        "ReadRosterAndWinners": (["dynamodb:Scan"], sorted([table("Employee"), table("Winners")])),
-        "ReplaceRoster": (["dynamodb:BatchWriteItem"], [table("Employee")]),
-        "OpenPool": (["dynamodb:PutItem"], [table("Draws")]),
-        "RejectRosters": (["sns:Publish"], [arn(mocks, "aws:sns/topic:Topic", "-roster-rejections")]),
+        "ReadPastWinners": (["dynamodb:Scan"], [table("Winners")]),
+        "WriteRosterGenerations": (["dynamodb:BatchWriteItem"], [table("Employee")]),
+        "SwitchPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
+        "NoticeRosters": (["sns:Publish"], [arn(mocks, "aws:sns/topic:Topic", "-roster-notices")]),
         "SendFailures": (["sqs:SendMessage"], [dlq]),
     }
     assert statements(policy_of(mocks, "PublishWinnerEvents")) == {
@@ -382,13 +379,13 @@ def test_exact_function_policies(deployed):
         "InputWinners": {},
         "RandomSelectWinners": {
             "HoldPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
-            "FindEmployeeBySerial": (["dynamodb:Query"], [f"{table('Employee')}/index/lottery_serial-index"]),
+            "ReadEmployeesBySerial": (["dynamodb:BatchGetItem"], [table("Employee")]),
         },
         "ValidateWinners": {"ReadPastWinners": (["dynamodb:BatchGetItem"], [table("Winners")])},
         "RecordWinners": {
             "RecordDrawAndPool": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table("Draws")]),
             "RecordWinners": (["dynamodb:PutItem"], [table("Winners")]),
-            "MoveSerials": (["dynamodb:UpdateItem"], [table("Employee")]),
+            "SwapSerials": (["dynamodb:PutItem"], [table("Employee")]),
         },
     }
     for fn in FUNCTIONS:

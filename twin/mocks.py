@@ -87,7 +87,8 @@ class MotoMocks(pulumi.runtime.Mocks):
             kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": i["streamViewType"]}
         table = self.client("dynamodb").create_table(
             TableName=i["name"], AttributeDefinitions=attributes,
-            KeySchema=[{"AttributeName": i["hashKey"], "KeyType": "HASH"}],
+            KeySchema=[{"AttributeName": i["hashKey"], "KeyType": "HASH"},
+                       *([{"AttributeName": i["rangeKey"], "KeyType": "RANGE"}] if i.get("rangeKey") else [])],
             BillingMode=i.get("billingMode", "PAY_PER_REQUEST"), **kwargs,
         )["TableDescription"]
         return i["name"], {"arn": table["TableArn"], "streamArn": table.get("LatestStreamArn")}

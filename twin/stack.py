@@ -72,7 +72,8 @@ class OfflineStack(Lottery):
         # list() and dict() copy in one step under the GIL, so a draw running in another thread
         # cannot change a table or an item while it is being read.
         return {key: [{name: plain(value.to_regular_json()) for name, value in dict(item.attrs).items()}  # type: ignore[attr-defined]
-                      for item in list(backend.get_table(self.outputs[key]).items.values())] for key in TABLES}
+                      for entry in list(backend.get_table(self.outputs[key]).items.values())
+                      for item in (list(entry.values()) if isinstance(entry, dict) else [entry])] for key in TABLES}
 
     def _sent(self, topic_arn: str) -> list[str]:
         return [n[1] for n in sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics[topic_arn].sent_notifications]
@@ -81,8 +82,8 @@ class OfflineStack(Lottery):
         """Every message published on the Notification topic, oldest first."""
         return self._sent(self.outputs["notification_topic_arn"])
 
-    def rejections(self) -> list[str]:
-        """Every roster rejection notice, oldest first."""
+    def roster_notices(self) -> list[str]:
+        """Every roster notice (a rejection, or an acceptance with its counts), oldest first."""
         importer = boto3.client("lambda", region_name=self.region).get_function_configuration(
             FunctionName=self.outputs["function_names"]["ImportRoster"])
-        return self._sent(importer["Environment"]["Variables"]["REJECTIONS_TOPIC_ARN"])
+        return self._sent(importer["Environment"]["Variables"]["ROSTER_NOTICES_TOPIC_ARN"])

@@ -24,7 +24,7 @@ def save(path: Path, snapshot: dict[str, list[dict]]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=_temporary_prefix(path), delete=False) as out:
-            json.dump(plain(snapshot), out, indent=1, sort_keys=True)
+            json.dump(plain(snapshot), out, indent=1, sort_keys=True, default=sorted)
             out.flush()
             os.fsync(out.fileno())
         os.replace(out.name, path)

@@ -1,0 +1,93 @@
+"""A roster import cannot half-happen: it writes a new generation beside the live one and switches
+the pool to it in one conditional write, whatever fails or runs meanwhile."""
+
+import threading
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import load_roster, pool_serials, scan, tables
+from handlers import random_select_winners, record_winners, validate_winners
+from handlers.pool import PoolBusy
+from handlers.roster import parse_roster, write_roster
+from twin.faults import Fault, inject
+
+SAMPLE_IDS = [f"{i:03d}" for i in range(1, 11)]
+
+
+def roster(prefix: str, count: int) -> str:
+    return "employee_id,employee_name\n" + "\n".join(f"{prefix}{i:04d},Name {i}" for i in range(count))
+
+
+def live_employees(ddb) -> list[str]:
+    employee, _, draws = tables(ddb)
+    live = draws.get_item(Key={"draw_id": "#pool"})["Item"]["roster"]
+    return sorted(e["employee_id"] for e in scan(employee) if e["roster"] == live)
+
+
+def draw(count: int, draw_id: str) -> dict:
+    selected = random_select_winners.handler(
+        {"draw": {"id": draw_id, "started_at": "t"}, "num_of_winners": count, "attempt": 0}, None)
+    return record_winners.handler(validate_winners.handler(selected, None), None)
+
+
+def test_an_import_killed_between_its_writes_leaves_the_old_roster_live_and_whole(aws):
+    load_roster(aws)
+    draw(2, "before")
+    _, _, draws = tables(aws)
+    pool = draws.get_item(Key={"draw_id": "#pool"})["Item"]
+    # 300 employees are 12 BatchWriteItem calls: 3 go through, then DynamoDB refuses the rest.
+    with inject(Fault("dynamodb", "BatchWriteItem", "ValidationException", 400, after=3)) as (fault,), \
+            pytest.raises(ClientError, match="ValidationException"):
+        load_roster(aws, roster("new", 300))
+    assert fault.passed == 3 and fault.failed >= 1
+    after = draws.get_item(Key={"draw_id": "#pool"})["Item"]
+    assert {k: after[k] for k in ("roster", "eligible", "pool_size")} == {k: pool[k] for k in ("roster", "eligible", "pool_size")}
+    assert live_employees(aws) == SAMPLE_IDS and pool_serials(aws) == list(range(1, 9))
+    assert len(scan(tables(aws)[0])) > 10  # the half-written generation is there, beside the live one
+    assert {w["employee_id"] for w in draw(8, "after")["selection"]["winners"]} | {
+        w["employee_id"] for w in scan(tables(aws)[1])} == set(SAMPLE_IDS)
+    # The next import removes what the killed one left.
+    done = load_roster(aws, roster("new", 300))
+    assert done["removed"] > 10 and len(scan(tables(aws)[0])) == 300
+    assert live_employees(aws) == [f"new{i:04d}" for i in range(300)]
+
+
+def test_draws_during_an_import_see_one_roster_or_the_other_never_both(aws):
+    """Draws run one after another while a 2,000-employee roster replaces a 1,000-employee one: each
+    draw's winners all come from the roster its record names, and whoever won stays out of the new pool."""
+    load_roster(aws, roster("old", 1000))
+    employees = parse_roster(roster("new", 2000))
+    done, errors = threading.Event(), []
+
+    def importer():
+        try:
+            write_roster(employees, *tables(aws))
+        except BaseException as error:  # noqa: BLE001 - the test fails on it below
+            errors.append(error)
+        finally:
+            done.set()
+
+    with inject():  # the twin's locks make each conditional write atomic, as DynamoDB's are
+        thread = threading.Thread(target=importer)
+        thread.start()
+        n = 0
+        while not done.is_set() or n < 3:
+            try:
+                draw(2, f"d{n}")
+                n += 1
+            except PoolBusy:  # the import holds the pool for its switch: select again, as the state machine does
+                pass
+            done.wait(0.05)  # draws paced as people start them leave the import room to switch
+        thread.join()
+    assert not errors, errors
+    _, winners, draws = tables(aws)
+    records = [d for d in scan(draws) if d["draw_id"] != "#pool"]
+    live = draws.get_item(Key={"draw_id": "#pool"})["Item"]["roster"]
+    for record in records:
+        prefix = "new" if record["roster"] == live else "old"
+        assert all(w["employee_id"].startswith(prefix) for w in record["winners"]), record
+    won = [w["employee_id"] for w in scan(winners)]
+    assert len(won) == len(set(won)) == 2 * len(records)
+    assert len(pool_serials(aws)) == 2000 - sum(w.startswith("new") for w in won)
+    assert len(scan(tables(aws)[0])) == 2000  # the old generation is gone
