@@ -30,7 +30,7 @@ def attributes():
     return [vars(LambdaFunction)["_invoke_lambda"], type(os.environ), vars(BotocoreStubber)["__call__"],
             retrier_decl.time, endpoint.time, vars(AmazonStateLanguageParser)["parse"],
             backend_index.backend_url_patterns, list(backend_index.backend_url_patterns), utils.create_loader,
-            vars(DynamoDBBackend)["transact_write_items"]]
+            *(vars(DynamoDBBackend)[name] for name in ("transact_write_items", "put_item", "update_item", "delete_item"))]
 
 before = attributes()
 names = []

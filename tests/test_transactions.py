@@ -1,7 +1,9 @@
 """TransactWriteItems in a twin session (twin/transactions.py): what moto's own answers, and leaves
-in the table, at the cost of the items it touches; and nothing of a cancelled one reaches the stream."""
+in the table, at the cost of the items it touches; nothing of a cancelled one reaches the stream;
+and, with moto's conditional writes, atomic among threads."""
 
 import contextlib
+import threading
 
 import boto3
 import pytest
@@ -175,3 +177,39 @@ def test_a_transaction_copies_the_items_it_writes_not_their_table(item_copies):
     assert copied[False] > 2000  # moto's own: the whole table (2,003 items), for each action naming it
     assert copied[True] <= 2 * 3  # each item written (3), and update_item's own copy of the item it updates
 
+
+def test_conditional_increments_from_many_threads_lose_none():
+    """Each thread adds 1 to a's n, again and again: it reads n, then writes n + 1 if n is still
+    what it read (update_item, or a transaction), else reads again. Every addition counts. (With
+    moto's own transaction and update_item, some threads find their condition true of a value
+    another thread is overwriting.)"""
+    threads, rounds, errors = 6, 10, []
+
+    def increment(client, transact: bool):
+        try:
+            for _ in range(rounds):
+                while True:
+                    n = int(client.get_item(TableName="Items", Key=key("a"), ConsistentRead=True)["Item"]["n"]["N"])
+                    write = {**update("a", "SET n = :new", old=n, new=n + 1)["Update"], "ConditionExpression": "n = :old"}
+                    try:
+                        if transact:
+                            client.transact_write_items(TransactItems=[{"Update": write}])
+                        else:
+                            client.update_item(**write)
+                        break
+                    except ClientError as error:
+                        if error.response["Error"]["Code"] not in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+                            raise
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    with dynamodb(hooked=True) as client:
+        clients = [boto3.client("dynamodb", region_name=REGION) for _ in range(threads)]  # made here: one thread at a time
+        workers = [threading.Thread(target=increment, args=(c, i % 2 == 0)) for i, c in enumerate(clients)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        n = int(client.get_item(TableName="Items", Key=key("a"))["Item"]["n"]["N"])
+    assert not errors, errors
+    assert n == 1 + threads * rounds

@@ -23,7 +23,8 @@ The hooks of a session; why each exists is told where its replacement lives:
 - moto's botocore Loader: one shared Loader, as a boto3 session has, instead of a new one per
   service model, each listing every service folder of botocore's data again;
 - moto's DynamoDB: `DynamoDBBackend.transact_write_items` checks every action, then writes and
-  copies only the items it touches, where moto's copies whole tables (transactions.py).
+  copies only the items it touches, where moto's copies whole tables; it and the backend's
+  put_item, update_item and delete_item take one lock (transactions.py).
 
 Outside the pair: `skip_batch_backend()` (for a whole one-shot process, see there), Pulumi's
 private entry points for running a program under mocks (`reset_stack`, `run_stack`), and moto's
@@ -94,8 +95,9 @@ def _hooks() -> list[tuple[object, str, object]]:
     _check(callable(getattr(moto_utils, "create_loader", None)) and isinstance(backend_index.backend_url_patterns, list),
            "moto's create_loader and backend_url_patterns")
     transact = vars(DynamoDBBackend).get("transact_write_items")
-    _check(callable(transact) and list(inspect.signature(transact).parameters) == ["self", "transact_items"],
-           "moto's DynamoDBBackend.transact_write_items(self, transact_items)")
+    _check(callable(transact) and list(inspect.signature(transact).parameters) == ["self", "transact_items"]
+           and list(transactions.locked_writes) == list(transactions.WRITES),
+           "moto's DynamoDBBackend.transact_write_items(self, transact_items), put_item, update_item and delete_item")
 
     if _shared_loader is None:
         _shared_loader = functools.cache(moto_utils.create_loader)
@@ -116,6 +118,7 @@ def _hooks() -> list[tuple[object, str, object]]:
         (backend_index, "backend_url_patterns", [http_apis, *backend_index.backend_url_patterns]),
         (moto_utils, "create_loader", _shared_loader),
         (DynamoDBBackend, "transact_write_items", transactions.transact_write_items),
+        *((DynamoDBBackend, name, write) for name, write in transactions.locked_writes.items()),
     ]
 
 

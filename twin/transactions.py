@@ -23,12 +23,20 @@ cancellation reasons in the same order. It works as DynamoDB describes a transac
    item written gets one record, from its copy to what it became, as DynamoDB writes them (moto's
    update_item writes two for an item it creates). A transaction cancelled or refused leaves
    none.
+
+One lock (`lock`) is held for the whole transaction, and around moto's single-item writes
+(`locked_writes`), which check their condition and then write: between the two another thread
+could write the item, and a conditional write is atomic on DynamoDB. The Lambda function of a
+table's stream runs inside the lock, in the writing thread; the twin writes stream-enabled tables
+only from Lambda handlers, which hold the invocation lock first (lambdas.py), so the two locks are
+always taken in that order.
 """
 
 import contextlib
 import copy
+import functools
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from . import seams
@@ -47,6 +55,7 @@ with seams.needs("moto's DynamoDB backend"):
     from moto.dynamodb.models.dynamo_type import DynamoType, Item
     from moto.dynamodb.models.table import Table
 
+lock = threading.RLock()
 Reason = tuple[str, str, Any] | tuple[None, None, None]  # (Code, Message, Item) as moto's exception takes them
 _PASSED: Reason = (None, None, None)
 
@@ -71,18 +80,19 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
     """moto's DynamoDBBackend.transact_write_items, checking every action before writing any."""
     if len(transact_items) > 100:
         raise TooManyTransactionsException()
-    actions = _checked(self, transact_items)
-    written: list[_Written] = []
-    with _streams_held(action.table for action in actions):
-        try:
-            reasons = _write(self, actions, written)
-        except BaseException:
+    with lock:
+        actions = _checked(self, transact_items)
+        written: list[_Written] = []
+        with _streams_held(action.table for action in actions):
+            try:
+                reasons = _write(self, actions, written)
+            except BaseException:
+                _undo(written)
+                raise
+        if any(code is not None for code, _, _ in reasons):
             _undo(written)
-            raise
-    if any(code is not None for code, _, _ in reasons):
-        _undo(written)
-        raise TransactionCanceledException(reasons)
-    _add_stream_records(written)
+            raise TransactionCanceledException(reasons)
+        _add_stream_records(written)
 
 
 def _checked(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[_Action]:
@@ -186,7 +196,7 @@ class _HeldStream:
         self.thread = threading.get_ident()
 
     def add(self, old: Item | None, new: Item | None) -> None:
-        if threading.get_ident() != self.thread:  # another thread's write
+        if threading.get_ident() != self.thread:  # a write that takes no lock (moto's PartiQL)
             self.shard.add(old, new)
 
     def __getattr__(self, name: str) -> Any:  # a reader of the stream meanwhile: the shard itself
@@ -211,3 +221,16 @@ def _add_stream_records(written: list[_Written]) -> None:
         if table.stream_shard is not None and (before is not None or after is not None):
             table.stream_shard.add(before, after)
 
+
+def _locked(write: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(write)
+    def locked(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return write(self, *args, **kwargs)
+    return locked
+
+
+# moto's own, wrapped: this module is imported before seams.py replaces them (and checks that
+# moto has each of them).
+WRITES = ("put_item", "update_item", "delete_item")
+locked_writes = {name: _locked(vars(DynamoDBBackend)[name]) for name in WRITES if callable(vars(DynamoDBBackend).get(name))}
