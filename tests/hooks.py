@@ -12,6 +12,7 @@ from moto import backend_index
 from moto.awslambda.models import LambdaFunction
 from moto.core import utils as moto_utils
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.dynamodb.models import DynamoDBBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
@@ -43,4 +44,8 @@ def as_installed() -> dict[str, bool]:
         "moto's URL table": not any(p.pattern.endswith("/v2/") for _, p in backend_index.backend_url_patterns),
         "moto's create_loader": moto_utils.create_loader.__module__ == "moto.core.loaders"
                                 and not hasattr(moto_utils.create_loader, "cache_info"),
+        "DynamoDBBackend.transact_write_items": vars(DynamoDBBackend)["transact_write_items"].__module__ == "moto.dynamodb.models",
+        # The twin's wrappers keep moto's names and module (functools.wraps), and the original as __wrapped__.
+        "DynamoDBBackend's put_item, update_item, delete_item": not any(
+            hasattr(vars(DynamoDBBackend)[name], "__wrapped__") for name in ("put_item", "update_item", "delete_item")),
     }

@@ -22,13 +22,15 @@ from moto import backend_index
 from moto.awslambda.models import LambdaFunction
 from moto.core import utils
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.dynamodb.models import DynamoDBBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 def attributes():
     return [vars(LambdaFunction)["_invoke_lambda"], type(os.environ), vars(BotocoreStubber)["__call__"],
             retrier_decl.time, endpoint.time, vars(AmazonStateLanguageParser)["parse"],
-            backend_index.backend_url_patterns, list(backend_index.backend_url_patterns), utils.create_loader]
+            backend_index.backend_url_patterns, list(backend_index.backend_url_patterns), utils.create_loader,
+            *(vars(DynamoDBBackend)[name] for name in ("transact_write_items", "put_item", "update_item", "delete_item"))]
 
 before = attributes()
 names = []

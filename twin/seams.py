@@ -21,7 +21,10 @@ The hooks of a session; why each exists is told where its replacement lives:
 - moto's URL table: API Gateway v2 URLs reach moto's apigatewayv2 backend first, so the REST API
   backend (and the OpenAPI validator it imports) is never loaded for them;
 - moto's botocore Loader: one shared Loader, as a boto3 session has, instead of a new one per
-  service model, each listing every service folder of botocore's data again.
+  service model, each listing every service folder of botocore's data again;
+- moto's DynamoDB: `DynamoDBBackend.transact_write_items` checks every action, then writes and
+  copies only the items it touches, where moto's copies whole tables; it and the backend's
+  put_item, update_item and delete_item take one lock (transactions.py).
 
 Outside the pair: `skip_batch_backend()` (for a whole one-shot process, see there), Pulumi's
 private entry points for running a program under mocks (`reset_stack`, `run_stack`), and moto's
@@ -31,6 +34,7 @@ private record of event source mappings (`stream_mapping`).
 import contextlib
 import functools
 import importlib.util
+import inspect
 import os
 import re
 import sys
@@ -69,13 +73,14 @@ def _hooks() -> list[tuple[object, str, object]]:
         from moto.awslambda.models import LambdaFunction
         from moto.core import utils as moto_utils
         from moto.core.botocore_stubber import BotocoreStubber
+        from moto.dynamodb.models import DynamoDBBackend
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
         from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
         from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
     # Imported here, before anything is replaced: each keeps the original it wraps.
-    from . import asl_parse, faults, lambdas, retries, sfn_clients
+    from . import asl_parse, faults, lambdas, retries, sfn_clients, transactions
 
     _check("_invoke_lambda" in vars(LambdaFunction), "moto's LambdaFunction._invoke_lambda")
     _check(type(os.environ) is os._Environ, "os.environ (an os._Environ)")
@@ -89,6 +94,10 @@ def _hooks() -> list[tuple[object, str, object]]:
            "moto's Step Functions boto_client_for")
     _check(callable(getattr(moto_utils, "create_loader", None)) and isinstance(backend_index.backend_url_patterns, list),
            "moto's create_loader and backend_url_patterns")
+    transact = vars(DynamoDBBackend).get("transact_write_items")
+    _check(callable(transact) and list(inspect.signature(transact).parameters) == ["self", "transact_items"]
+           and list(transactions.locked_writes) == list(transactions.WRITES),
+           "moto's DynamoDBBackend.transact_write_items(self, transact_items), put_item, update_item and delete_item")
 
     if _shared_loader is None:
         _shared_loader = functools.cache(moto_utils.create_loader)
@@ -108,6 +117,8 @@ def _hooks() -> list[tuple[object, str, object]]:
         *((module, "boto_client_for", sfn_clients.client_for) for module in integrations),
         (backend_index, "backend_url_patterns", [http_apis, *backend_index.backend_url_patterns]),
         (moto_utils, "create_loader", _shared_loader),
+        (DynamoDBBackend, "transact_write_items", transactions.transact_write_items),
+        *((DynamoDBBackend, name, write) for name, write in transactions.locked_writes.items()),
     ]
 
 
