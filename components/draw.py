@@ -67,7 +67,10 @@ def _tables(scope: Scope, stream: bool, protect: bool, adopt: str | None):
     # generation keeps every employee at a serial, so a draw reads its winners by key, strongly
     # consistent, and an import writes a whole new roster beside the live one (handlers/roster.py).
     employee = table(
-        "Employee", "roster", range_key="lottery_serial",
+        "Employee", "roster",
+        # A fixed name cannot be created beside the table it replaces (the key changed in 0.3).
+        pulumi.ResourceOptions(delete_before_replace=scope.prefix is not None),
+        range_key="lottery_serial",
         attributes=[{"name": "roster", "type": "S"}, {"name": "lottery_serial", "type": "N"}],
     )
     winners = table(
