@@ -12,6 +12,8 @@ from moto import backend_index
 from moto.awslambda.models import LambdaFunction
 from moto.core import utils as moto_utils
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
@@ -43,4 +45,7 @@ def as_installed() -> dict[str, bool]:
         "moto's URL table": not any(p.pattern.endswith("/v2/") for _, p in backend_index.backend_url_patterns),
         "moto's create_loader": moto_utils.create_loader.__module__ == "moto.core.loaders"
                                 and not hasattr(moto_utils.create_loader, "cache_info"),
+        "Table.put_item": vars(Table)["put_item"].__module__ == "moto.dynamodb.models.table",
+        "Table.delete_item": vars(Table)["delete_item"].__module__ == "moto.dynamodb.models.table",
+        "DynamoDBBackend.update_item": vars(DynamoDBBackend)["update_item"].__module__ == "moto.dynamodb.models",
     }
