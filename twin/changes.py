@@ -1,5 +1,5 @@
-"""Which items of moto's DynamoDB tables changed since the state was last saved, so a save can write
-those items only.
+"""Which items of moto's DynamoDB tables changed since the state was last saved, so a save writes
+those items only (state.py).
 
 moto 5.2.5 changes a table's items in three places, and every write reaches one of them:
 `Table.put_item` (PutItem, a batch's puts, a transaction's Put, PartiQL, and UpdateItem creating
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import seams
+from .state import key_json
 
 with seams.needs("moto's DynamoDB tables"):
     from moto.dynamodb.models import DynamoDBBackend
@@ -31,6 +32,11 @@ _lock = threading.Lock()
 # Table ARN: the keys of its items written since the last save. moto's DynamoType compares and
 # hashes as DynamoDB compares keys (1 and 1.0 are one number), as moto's own tables do.
 _changed: dict[str, set[Key]] = {}
+
+
+def item_key(hash_key: DynamoType, range_key: DynamoType | None) -> str:
+    """The key a saved item is found by (state.key_json)."""
+    return key_json(*(key.to_json() for key in (hash_key, range_key) if key is not None))
 
 
 def note(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
