@@ -105,7 +105,7 @@ def _binary(value: Any) -> str:
 
 def _connect(path: Path) -> sqlite3.Connection:
     """The database at `path`, which must exist (never a new, empty one); transactions begun explicitly."""
-    return sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+    return sqlite3.connect(path.absolute().as_uri() + "?mode=rw", uri=True, isolation_level=None)
 
 
 def save(path: Path, rows: Iterable[Row]) -> int:
