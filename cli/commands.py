@@ -33,7 +33,7 @@ from .siblings import (
 
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 # Offline, these read and write the state: each holds the stack's state lock from load to save.
-# winners, draws and graph only read; state files are replaced whole, so they read a complete one.
+# winners, draws and graph only read; a save is one SQLite transaction, so they read a complete state.
 WRITERS = ("draw", "import", "notify", "serve", "reset")
 
 
@@ -128,7 +128,7 @@ def cmd_reset(args) -> int:
     if args.target != "offline":
         print("reset forgets offline state only; a deployed stack's tables are not touched", file=sys.stderr)
         return 2
-    for path in (state.state_file(args.state_dir, args.stack), state.executions_file(args.state_dir, args.stack)):
+    for path in (*state.state_files(state.state_file(args.state_dir, args.stack)), state.executions_file(args.state_dir, args.stack)):
         path.unlink(missing_ok=True)
     args.lock.release(remove=True)
     print(f"Forgot stack {args.stack}'s offline state; the next command starts from the sample employees.")

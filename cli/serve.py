@@ -113,8 +113,9 @@ def cmd_serve(lottery, args) -> int:
                 return router.handle(method, *request)
 
     def save():
-        # After each request, if no draw runs: a saved file never holds half a draw (nor the pool's lease),
-        # and one thread at a time saves, so an older snapshot never replaces a newer one.
+        # After each request, if no draw runs: a save never holds half a draw (nor the pool's lease);
+        # the items that changed meanwhile wait in changes.py for the next. One thread at a time saves,
+        # so an item read earlier never overwrites the same item read later.
         with saving:
             if not stopped.is_set() and not _running(lottery):
                 lottery.saved()

@@ -1,15 +1,20 @@
 """Fixtures: moto tables shaped as the component makes them, and the handlers' environment."""
 
+import contextlib
+import json
+import sqlite3
 import sys
 from pathlib import Path
 
 import boto3
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from handlers.common import plain  # noqa: E402
 from handlers.roster import parse_roster, write_roster  # noqa: E402
 
 REGION = "cn-northwest-1"
@@ -76,3 +81,14 @@ def pool_serials(ddb) -> list[int]:
     assert len({e["employee_id"] for e in items}) == len(items)
     won = {w["employee_id"] for w in scan(winners)}
     return sorted(int(e["lottery_serial"]) for e in items if e["employee_id"] not in won)
+
+
+def saved_items(path: Path) -> dict[str, list[dict]]:
+    """A state file's items by table export, as plain values, in key order: what the next command
+    loads (opened as it opens it, so a killed save's journal is rolled back first)."""
+    items: dict[str, list[dict]] = {"employee_table": [], "winners_table": [], "draws_table": []}
+    deserialize = TypeDeserializer().deserialize
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        for export, item in db.execute("SELECT tbl, item FROM items ORDER BY tbl, key"):
+            items[export].append(plain({name: deserialize(value) for name, value in json.loads(item).items()}))
+    return items

@@ -13,6 +13,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.core import utils as moto_utils
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
@@ -48,4 +49,7 @@ def as_installed() -> dict[str, bool]:
         # The twin's wrappers keep moto's names and module (functools.wraps), and the original as __wrapped__.
         "DynamoDBBackend's put_item, update_item, delete_item": not any(
             hasattr(vars(DynamoDBBackend)[name], "__wrapped__") for name in ("put_item", "update_item", "delete_item")),
+        "Table.put_item": vars(Table)["put_item"].__module__ == "moto.dynamodb.models.table",
+        "Table.delete_item": vars(Table)["delete_item"].__module__ == "moto.dynamodb.models.table",
+        "DynamoDBBackend.update_item": vars(DynamoDBBackend)["update_item"].__module__ == "moto.dynamodb.models",
     }

@@ -5,6 +5,7 @@ import shutil
 import pytest
 
 from cli import commands as cli
+from conftest import saved_items
 
 
 def run(capsys, *args):
@@ -18,13 +19,13 @@ def seeded(tmp_path_factory):
     """A state directory after one good draw, made once."""
     path = tmp_path_factory.mktemp("seeded")
     assert cli.main(["draw", "--state-dir", str(path)]) == 0
-    return path / "dev.json"
+    return path / "dev.sqlite"
 
 
 @pytest.fixture
 def state_dir(tmp_path, seeded):
     (tmp_path / "state").mkdir()
-    shutil.copy(seeded, tmp_path / "state" / "dev.json")
+    shutil.copy(seeded, tmp_path / "state" / "dev.sqlite")
     return tmp_path / "state"
 
 
@@ -33,10 +34,10 @@ def state_dir(tmp_path, seeded):
     ("99999999999999999999", "InvalidInput"), ("9", "NotEnoughEligibleEmployees"),
 ])
 def test_the_cli_reports_bad_draws_by_name_and_keeps_the_state(capsys, state_dir, winners, error):
-    before = (state_dir / "dev.json").read_text()
+    before = saved_items(state_dir / "dev.sqlite")
     code, out, err = run(capsys, "draw", "--winners", winners, "--state-dir", str(state_dir))
     assert code == 1 and err.startswith(f"Draw failed: {error}: ")
-    assert (state_dir / "dev.json").read_text() == before
+    assert saved_items(state_dir / "dev.sqlite") == before
 
 
 def test_the_cli_refuses_a_winners_count_that_is_not_a_number(capsys, state_dir):
@@ -56,12 +57,12 @@ def test_the_cli_refuses_a_winners_count_that_is_not_a_number(capsys, state_dir)
     ('{"Lottery-Employee": "nope"}', "batch-write file"),
 ])
 def test_the_cli_refuses_a_bad_roster_by_line_and_keeps_the_state(capsys, state_dir, tmp_path, roster, message):
-    before = (state_dir / "dev.json").read_text()
+    before = saved_items(state_dir / "dev.sqlite")
     path = tmp_path / "roster.csv"
     path.write_text(roster)
     code, _, err = run(capsys, "import", str(path), "--state-dir", str(state_dir))
     assert code == 2 and err.startswith("InvalidRoster: ") and message in err
-    assert (state_dir / "dev.json").read_text() == before
+    assert saved_items(state_dir / "dev.sqlite") == before
 
 
 def test_the_cli_refuses_a_roster_it_cannot_read(capsys, state_dir, tmp_path):

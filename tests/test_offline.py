@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cli import commands as cli
-from conftest import ROOT
+from conftest import ROOT, saved_items
 from handlers.common import plain
 from twin.stack import OfflineStack
 
@@ -107,11 +107,14 @@ def test_cli_winners_persist_across_processes(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_refuses_a_bad_state_file_readably(tmp_path, capsys):
-    (tmp_path / "dev.json").write_text("{not json")
+@pytest.mark.parametrize("name, content", [
+    ("dev.sqlite", b"{not a database"), ("dev.sqlite", b"SQLite format 3\x00" + bytes(84)), ("dev.json", b"{not json")])
+def test_cli_refuses_a_bad_state_file_readably(tmp_path, capsys, name, content):
+    (tmp_path / name).write_bytes(content)
     assert cli.main(["draw", "--state-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "StateError" in err and "lottery reset" in err and "Traceback" not in err
+    assert (tmp_path / name).read_bytes() == content
 
 
 def test_cli_refuses_an_unknown_stack_readably(tmp_path, capsys):
@@ -121,7 +124,7 @@ def test_cli_refuses_an_unknown_stack_readably(tmp_path, capsys):
 
 def test_the_state_file_holds_every_item_the_tables_hold(dev):
     dev.draw({"input": 3})
-    saved = json.loads(dev.state_path.read_text())
+    saved = saved_items(dev.state_path)
     for export in ("employee_table", "winners_table", "draws_table"):
         def key(item):
             return str(item.get("draw_id") or (item.get("roster"), item.get("lottery_serial"), item["employee_id"]))

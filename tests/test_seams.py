@@ -23,6 +23,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.core import utils
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
@@ -30,7 +31,8 @@ def attributes():
     return [vars(LambdaFunction)["_invoke_lambda"], type(os.environ), vars(BotocoreStubber)["__call__"],
             retrier_decl.time, endpoint.time, vars(AmazonStateLanguageParser)["parse"],
             backend_index.backend_url_patterns, list(backend_index.backend_url_patterns), utils.create_loader,
-            *(vars(DynamoDBBackend)[name] for name in ("transact_write_items", "put_item", "update_item", "delete_item"))]
+            *(vars(DynamoDBBackend)[name] for name in ("transact_write_items", "put_item", "update_item", "delete_item")),
+            vars(Table)["put_item"], vars(Table)["delete_item"], vars(DynamoDBBackend)["update_item"]]
 
 before = attributes()
 names = []
@@ -48,7 +50,7 @@ def test_importing_the_twin_and_the_command_hooks_nothing():
                           timeout=120)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
-    assert {"twin.seams", "twin.stack", "twin.faults", "twin.lambdas", "cli.commands", "cli.__main__"} <= set(
+    assert {"twin.seams", "twin.stack", "twin.faults", "twin.lambdas", "twin.changes", "cli.commands", "cli.__main__"} <= set(
         found["imported"])
     assert all(found["same"]), found
     assert found["batch"], "moto.batch was replaced by importing the twin"
@@ -85,6 +87,31 @@ def test_a_hook_whose_target_moved_is_refused_and_nothing_stays_hooked(monkeypat
     monkeypatch.undo()
     assert not seams.installed()
     assert all(as_installed().values()), as_installed()
+
+
+def test_a_hook_around_a_method_another_hook_replaced_calls_through_it(monkeypatch):
+    from moto.dynamodb.models import DynamoDBBackend
+
+    moto_update_item, calls = vars(DynamoDBBackend)["update_item"], []
+
+    def beneath(self, *args, **kwargs):  # as another hook of the same method, listed earlier, would be
+        calls.append("beneath")
+        return moto_update_item(self, *args, **kwargs)
+
+    hooks = seams._hooks
+
+    def with_beneath():  # just beneath the hook that notes changes, over the twin's lock
+        found = hooks()
+        around = next(i for i, (owner, name, hook) in enumerate(found) if name == "update_item" and isinstance(hook, seams.Around))
+        return [*found[:around], (DynamoDBBackend, "update_item", beneath), *found[around:]]
+
+    monkeypatch.setattr(seams, "_hooks", with_beneath)
+    with seams.session():
+        assert vars(DynamoDBBackend)["update_item"].__module__ == "twin.changes"
+        with pytest.raises(Exception, match="ResourceNotFound|Requested resource not found"):
+            DynamoDBBackend("us-east-1", "123456789012").update_item("nope", {}, "SET a = :a", {}, {})
+    assert calls == ["beneath"]
+    assert vars(DynamoDBBackend)["update_item"] is moto_update_item
 
 
 def test_uninstall_without_install_is_an_error():

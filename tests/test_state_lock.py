@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from cli import commands as cli
-from conftest import ROOT
+from conftest import ROOT, saved_items
 from twin import state
 from twin.state_lock import StateLock
 
@@ -37,10 +37,10 @@ def finish(process, timeout=180) -> tuple[int, str, str]:
 
 
 def whole(state_dir, lease_left=False) -> dict[str, list[str]]:
-    """The state file as the next command loads it, checked: every winner in exactly one draw record and
+    """The state as the next command loads it, checked: every winner in exactly one draw record and
     each record's winners in Winners, the pool's counts as the tables say, no lease left unless a draw
     died holding it (`lease_left`). Draw id -> its winners."""
-    saved = json.loads((state_dir / "dev.json").read_text())
+    saved = saved_items(state_dir / "dev.sqlite")
     employees = {e["employee_id"] for e in saved["employee_table"]}
     winners = {w["employee_id"]: w["draw_id"] for w in saved["winners_table"]}
     pool = next(d for d in saved["draws_table"] if d["draw_id"] == "#pool")
@@ -91,7 +91,7 @@ def test_a_killed_holder_lets_go_at_once(tmp_path):
 
 @pytest.mark.parametrize("command", [["import", "roster.csv"], ["notify", "--execution", "Lottery-1"], ["reset"], ["serve"]])
 def test_write_commands_refuse_while_serve_holds_the_state(tmp_path, capsys, command):
-    (tmp_path / "dev.json").write_text("{}")
+    (tmp_path / "dev.sqlite").write_text("left alone")
     server = StateLock(tmp_path, "dev")
     assert server.take(command="serve", url="http://127.0.0.1:8080")
     try:
@@ -101,7 +101,7 @@ def test_write_commands_refuse_while_serve_holds_the_state(tmp_path, capsys, com
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("StateBusy: ")
     assert f"pid {os.getpid()} (lottery serve at http://127.0.0.1:8080)" in err
-    assert (tmp_path / "dev.json").read_text() == "{}"
+    assert (tmp_path / "dev.sqlite").read_text() == "left alone"
 
 
 def test_a_command_waits_for_a_one_shot_holder_and_says_once_for_whom(tmp_path, capsys, monkeypatch):
@@ -269,15 +269,15 @@ def _holding(draw, state_dir, then=0.0):
 
 
 def _saving(draw, state_dir):
-    """Until the draw writes the new state file beside the old (or it has ended)."""
-    while draw.poll() is None and not list(state_dir.glob(".dev.json.tmp-*")):
+    """Until the draw's save is under way: its journal is there (or the draw has ended)."""
+    while draw.poll() is None and not (state_dir / "dev.sqlite-journal").exists():
         time.sleep(0.001)
 
 
 def _saved(draw, state_dir):
-    """Until the new state file replaced the old (or the draw has ended)."""
-    before = (state_dir / "dev.json").stat().st_ino
-    while draw.poll() is None and (state_dir / "dev.json").stat().st_ino == before:
+    """Until the draw's save is written into the state file (or the draw has ended)."""
+    before = (state_dir / "dev.sqlite").stat().st_mtime_ns
+    while draw.poll() is None and (state_dir / "dev.sqlite").stat().st_mtime_ns == before:
         time.sleep(0.001)
 
 
@@ -296,7 +296,7 @@ def test_a_draw_killed_at_any_moment_leaves_the_state_whole_and_the_lock_free(tm
     code, out, err = finish(start("draw", "--json", state_dir=tmp_path))
     assert code == 0, err
     records = whole(tmp_path)
-    # Wherever the kill lands, the state file is the one before the draw or the one after it.
+    # Wherever the kill lands, the state is the one before the draw or the one after it.
     for moment, wait in MOMENTS.items():
         draw = start("draw", "--winners", "1", state_dir=tmp_path)
         wait(draw, tmp_path)
@@ -312,5 +312,6 @@ def test_a_draw_killed_at_any_moment_leaves_the_state_whole_and_the_lock_free(tm
     assert code == 0 and "Waiting" not in err, err
     result = json.loads(out)
     assert whole(tmp_path) == {**records, draw_id(result): [w["employee_id"] for w in result["winners"]]}
-    assert not list(tmp_path.glob(".dev.json.tmp-*"))  # what a killed save left is gone
+    # What a killed save left is gone: its journal rolled back, no half-written new file.
+    assert not list(tmp_path.glob(".dev.sqlite.tmp-*")) and not (tmp_path / "dev.sqlite-journal").exists()
     assert state.find_execution(tmp_path, "dev", draw_id(result)) == [t["state"] for t in result["transitions"]]

@@ -76,7 +76,7 @@ def test_lottery_draw_runs_offline_with_no_checkout(installed, tmp_path):
     assert result["status"] == "SUCCEEDED" and len(result["winners"]) == 2
     # The stack shipped in the wheel: the checkout's dev stack, in Ningxia.
     assert result["execution"].startswith("arn:aws-cn:states:cn-northwest-1:"), result["execution"]
-    assert (tmp_path / ".lottery" / "dev.json").is_file()
+    assert (tmp_path / ".lottery" / "dev.sqlite").is_file()
     code, out, err = run(str(bin_dir / "lottery"), "winners", cwd=tmp_path, env=env)
     assert code == 0 and len(out.splitlines()) == 2, out + err
 

@@ -25,6 +25,9 @@ The hooks of a session; why each exists is told where its replacement lives:
 - moto's DynamoDB: `DynamoDBBackend.transact_write_items` checks every action, then writes and
   copies only the items it touches, where moto's copies whole tables; it and the backend's
   put_item, update_item and delete_item take one lock (transactions.py).
+- moto's DynamoDB writes: `Table.put_item`, `Table.delete_item` and `DynamoDBBackend.update_item`
+  note which items changed, so a save writes those only (changes.py). These wrap what is in place
+  when they go in (`Around`): another hook of the same method, listed before them, stays beneath.
 
 Outside the pair: `skip_batch_backend()` (for a whole one-shot process, see there), Pulumi's
 private entry points for running a program under mocks (`reset_stack`, `run_stack`), and moto's
@@ -41,6 +44,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 PIN = "install the versions pinned in requirements.txt"
@@ -48,6 +52,14 @@ _lock = threading.Lock()
 _sessions = 0  # install() calls not yet undone
 _undo: list[Callable[[], None]] = []  # what puts back each hook in place, in the order they went in
 _shared_loader: Callable[[], Any] | None = None  # moto's create_loader, cached: kept across sessions
+
+
+@dataclass(frozen=True)
+class Around:
+    """A hook made when it goes in, around what is in place then: moto's own, or an earlier hook of
+    the session on the same attribute, which it calls through (two hooks of one method nest)."""
+
+    wrap: Callable[[Any], Any]
 
 
 @contextlib.contextmanager
@@ -74,13 +86,14 @@ def _hooks() -> list[tuple[object, str, object]]:
         from moto.core import utils as moto_utils
         from moto.core.botocore_stubber import BotocoreStubber
         from moto.dynamodb.models import DynamoDBBackend
+        from moto.dynamodb.models.table import Table
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
         from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
         from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
     # Imported here, before anything is replaced: each keeps the original it wraps.
-    from . import asl_parse, faults, lambdas, retries, sfn_clients, transactions
+    from . import asl_parse, changes, faults, lambdas, retries, sfn_clients, transactions
 
     _check("_invoke_lambda" in vars(LambdaFunction), "moto's LambdaFunction._invoke_lambda")
     _check(type(os.environ) is os._Environ, "os.environ (an os._Environ)")
@@ -98,6 +111,12 @@ def _hooks() -> list[tuple[object, str, object]]:
     _check(callable(transact) and list(inspect.signature(transact).parameters) == ["self", "transact_items"]
            and list(transactions.locked_writes) == list(transactions.WRITES),
            "moto's DynamoDBBackend.transact_write_items(self, transact_items), put_item, update_item and delete_item")
+    writes = (vars(Table).get("put_item"), vars(Table).get("delete_item"), vars(DynamoDBBackend).get("update_item"))
+    _check(writes == (changes.moto_put_item, changes.moto_delete_item, changes.moto_update_item)
+           and _takes(changes.moto_put_item, "self", "item_attrs")
+           and _takes(changes.moto_delete_item, "self", "hash_key", "range_key")
+           and _takes(changes.moto_update_item, "self", "table_name", "key"),
+           "moto's DynamoDB writes (Table.put_item, Table.delete_item, DynamoDBBackend.update_item)")
 
     if _shared_loader is None:
         _shared_loader = functools.cache(moto_utils.create_loader)
@@ -119,7 +138,15 @@ def _hooks() -> list[tuple[object, str, object]]:
         (moto_utils, "create_loader", _shared_loader),
         (DynamoDBBackend, "transact_write_items", transactions.transact_write_items),
         *((DynamoDBBackend, name, write) for name, write in transactions.locked_writes.items()),
+        (Table, "put_item", Around(changes.around_put_item)),
+        (Table, "delete_item", Around(changes.around_delete_item)),
+        (DynamoDBBackend, "update_item", Around(changes.around_update_item)),
     ]
+
+
+def _takes(function: Callable, *names: str) -> bool:
+    """Whether `function`'s first parameters are `names`, in that order."""
+    return list(inspect.signature(function).parameters)[:len(names)] == list(names)
 
 
 def _replace(owner: object, name: str, value: object) -> Callable[[], None]:
@@ -143,6 +170,8 @@ def install() -> None:
         if _sessions == 0:
             try:
                 for owner, name, value in _hooks():
+                    if isinstance(value, Around):
+                        value = value.wrap(getattr(owner, name))
                     _undo.append(_replace(owner, name, value))
             except BaseException:
                 _put_back()

@@ -1,17 +1,20 @@
 """OfflineStack: deploy a lottery stack into moto, run draws on it, keep its data in a state dir."""
 
+import gc
 import logging
 from pathlib import Path
+from typing import cast
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.table import Table
 from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-from . import seams, state
+from . import changes, seams, state
 from .lottery import TABLES, Lottery
 from .mocks import MotoMocks
 from .program import PROJECT_DIR, SAMPLE_ROSTER, read_config, run_program
@@ -38,7 +41,9 @@ class OfflineStack(Lottery):
             try:
                 self.mocks = MotoMocks(self.region)
                 super().__init__(run_program(self.project_dir, self.stack, self.mocks), self.region)
-                if not (self.state_path and state.load(self.state_path, self.dynamodb, self.outputs)):
+                self._arns = [table.table_arn for table in self.tables().values()]
+                changes.forget(self._arns)  # the tables are new: whatever was noted was another session's
+                if not (self.state_path and self._load(self.state_path)):
                     # Not saved yet: with no state file, the next run imports the same sample again.
                     self.import_roster(SAMPLE_ROSTER.read_text(), save=False)
             except BaseException:
@@ -51,6 +56,7 @@ class OfflineStack(Lottery):
 
     def __exit__(self, *exc):
         try:
+            changes.forget(self._arns)
             self._mock.stop()
         finally:
             seams.uninstall()
@@ -61,19 +67,18 @@ class OfflineStack(Lottery):
         execution = stepfunctions_parser_backends[DEFAULT_ACCOUNT_ID][self.region].describe_execution(execution_arn)
         return None if execution.status == "RUNNING" else super()._ended(execution_arn)
 
+    def tables(self) -> dict[str, Table]:
+        """moto's own tables, by stack export: looked up each time, as a failed transaction puts back
+        a table as a new object."""
+        backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][self.region]
+        return {key: backend.get_table(self.outputs[key]) for key in TABLES}
+
     def saved(self) -> None:
         if self.state_path:
-            state.save(self.state_path, self.snapshot())
+            save_tables(self.state_path, self.tables())
 
-    def snapshot(self) -> dict[str, list[dict]]:
-        """Every table's items, read from moto's own tables: a save after every draw would otherwise
-        Scan each table through boto3 and moto's serializer."""
-        backend, plain = dynamodb_backends[DEFAULT_ACCOUNT_ID][self.region], TypeDeserializer().deserialize
-        # list() and dict() copy in one step under the GIL, so a draw running in another thread
-        # cannot change a table or an item while it is being read.
-        return {key: [{name: plain(value.to_regular_json()) for name, value in dict(item.attrs).items()}  # type: ignore[attr-defined]
-                      for entry in list(backend.get_table(self.outputs[key]).items.values())
-                      for item in (list(entry.values()) if isinstance(entry, dict) else [entry])] for key in TABLES}
+    def _load(self, path: Path) -> bool:
+        return load_tables(path, self.tables())
 
     def _sent(self, topic_arn: str) -> list[str]:
         return [n[1] for n in sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics[topic_arn].sent_notifications]
@@ -87,3 +92,71 @@ class OfflineStack(Lottery):
         importer = boto3.client("lambda", region_name=self.region).get_function_configuration(
             FunctionName=self.outputs["function_names"]["ImportRoster"])
         return self._sent(importer["Environment"]["Variables"]["ROSTER_NOTICES_TOPIC_ARN"])
+
+
+def save_tables(path: Path, tables: dict[str, Table]) -> None:
+    """Save moto's `tables` (by stack export) at `path`: the items that changed since the last save
+    (changes.py), or every item at the first. Read from moto's own tables: a save after every draw
+    would otherwise Scan each table through boto3."""
+    arns = [table.table_arn for table in tables.values()]
+    if not path.exists():
+        changes.forget(arns)
+        state.create(path, ((key, changes.item_key(item.hash_key, item.range_key), _json(item))
+                            for key, table in tables.items() for item in _items(table)))
+        return
+    taken = changes.take(arns)
+    try:
+        if rows := [(key, changes.item_key(*at), _json(table.get_item(*at)))
+                    for key, table in tables.items() for at in taken.get(table.table_arn, ())]:
+            state.save(path, rows)
+    except BaseException:
+        changes.give_back(taken)  # the next save writes them
+        raise
+
+
+def load_tables(path: Path, tables: dict[str, Table]) -> bool:
+    """Put the items saved at `path` into moto's `tables` (by stack export, freshly made); False when
+    there is no state yet. Loading is not a write: the items are placed where moto's put_item puts
+    them, with none of a write's checks (made when each was first written), stream records or notes."""
+    keys = {key: (table.hash_key_attr, table.range_key_attr) for key, table in tables.items()}
+    # The items live as long as the session: a collection while they are made (a few, over a heap
+    # that grows by a million objects) would be a second or more of looking at them for nothing.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return state.load(path, keys, lambda key, attrs: _place(tables[key], attrs))
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _items(table: Table) -> list[Item]:
+    """Every item of a moto table: items[hash], or items[hash][range] with a range key. list()
+    copies in one step under the GIL, so a draw in another thread cannot change what is read."""
+    if table.range_key_attr is None:
+        return list(table.items.values())  # type: ignore[arg-type]  # moto types items for a range key
+    return [item for by_range in list(table.items.values()) for item in list(by_range.values())]
+
+
+def _json(item: Item | None) -> str | None:
+    return None if item is None else state.item_json(item.to_json()["Attributes"])
+
+
+def _place(table: Table, attrs: dict) -> None:
+    hash_key = DynamoType(attrs[table.hash_key_attr])
+    if table.range_key_attr is None:
+        table.items[hash_key] = _item(hash_key, None, attrs)  # type: ignore[assignment]  # as moto's put_item
+    else:
+        range_key = DynamoType(attrs[table.range_key_attr])
+        table.items[hash_key][range_key] = _item(hash_key, range_key, attrs)
+
+
+def _item(hash_key: DynamoType, range_key: DynamoType | None, attrs: dict) -> Item:
+    """Item(hash_key, range_key, attrs), less the size check its attributes' LimitedSizeDict makes at
+    each attribute it is given (over all the attributes before it: two thirds of a load's time).
+    moto's own Item.__deepcopy__ skips it the same way, for an item that passed it when first written."""
+    item = cast(Item, Item.__new__(Item))
+    item.hash_key, item.range_key = hash_key, range_key
+    item.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(item.attrs, {name: DynamoType(value) for name, value in attrs.items()})
+    return item
