@@ -107,9 +107,10 @@ class RosterBusy(LotteryError):
     """Draws held the pool all the while a written roster waited to switch in."""
 
 
-def write_roster(employees: list[dict], employee_table, winners_table, draws_table) -> dict:
+def write_roster(employees: list[dict], employee_table, winners_table, draws_table, *, write_all=batches.write_all) -> dict:
     """Make `employees` the live roster; the pool item after, with how many items were written
-    and how many of the replaced generations' were removed.
+    and how many of the replaced generations' were removed. `write_all(table, requests)` sends
+    the roster's writes (BatchWriteItem; the offline twin's command passes its own).
 
     The new roster is written as a generation of the Employee table beside the live one; then the
     import holds the pool as a draw does, places anyone who won meanwhile above the line, and
@@ -128,7 +129,7 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
     order += [e for e in employees if e["employee_id"] in won]
 
     def write(serials) -> int:
-        return batches.write_all(employee_table, [
+        return write_all(employee_table, [
             {"PutRequest": {"Item": {**order[s], "roster": generation, "lottery_serial": s + 1}}} for s in sorted(serials)])
 
     written = write(range(len(order)))
@@ -146,7 +147,7 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
                                    ":at": datetime.now(UTC).isoformat(timespec="milliseconds")},
         ReturnValues="ALL_NEW",
     )["Attributes"]
-    removed = remove_replaced(employee_table, draws_table, live)
+    removed = remove_replaced(employee_table, draws_table, live, write_all)
     return {**{k: plain(live[k]) for k in ("roster", "pool_size", "eligible", "imported_at")},
             "written": written, "removed": removed}
 
@@ -180,7 +181,7 @@ def _exclude(order: list[dict], eligible: int, won: set[str]) -> tuple[set[int],
     return changed, eligible
 
 
-def remove_replaced(employee_table, draws_table, live: dict) -> int:
+def remove_replaced(employee_table, draws_table, live: dict, write_all=batches.write_all) -> int:
     """Delete every generation the pool `live` lists but its roster; how many items went. A
     generation of N employees holds serials 1..N (or fewer, if its import was killed): no
     Query is needed to find them."""
@@ -189,7 +190,7 @@ def remove_replaced(employee_table, draws_table, live: dict) -> int:
         generation, size = listed.rsplit("/", 1)
         if generation == live["roster"]:
             continue
-        removed += batches.write_all(employee_table, [
+        removed += write_all(employee_table, [
             {"DeleteRequest": {"Key": {"roster": generation, "lottery_serial": s}}} for s in range(1, int(size) + 1)])
         draws_table.update_item(Key=POOL_KEY, UpdateExpression="DELETE generations :g", ExpressionAttributeValues={":g": {listed}})
     return removed

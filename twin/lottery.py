@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from .siblings import announcement, cause_message, outcome, parse_roster, write_roster
+from .siblings import announcement, cause_message, outcome, parse_roster, write_all, write_roster
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table")
@@ -36,11 +36,15 @@ class Lottery:
         """Called after every change; the offline stack persists its tables here."""
 
     def import_roster(self, text: str, save: bool = True) -> dict:
-        """Validate a whole roster, then replace the Employee table with it (InvalidRoster writes nothing)."""
-        pool = write_roster(parse_roster(text), *(self.table(t) for t in TABLES))
+        """Validate a whole roster, then make it the live roster (InvalidRoster writes nothing)."""
+        pool = write_roster(parse_roster(text), *(self.table(t) for t in TABLES), write_all=self.write_all)
         if save:
             self.saved()
         return pool
+
+    def write_all(self, table, requests: list[dict]) -> int:
+        """How an import's writes go out: BatchWriteItem, as the import function sends them."""
+        return write_all(table, requests)
 
     def pool(self) -> dict:
         """The Draws table's pool item: size, eligible count, when the roster was imported."""

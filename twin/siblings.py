@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING
 CHECKOUT = __name__.count(".") == 1  # twin.siblings; installed: lottery_workflow.twin.siblings
 
 if TYPE_CHECKING or CHECKOUT:
+    from handlers.batches import write_all
     from handlers.common import plain
     from handlers.payloads import cause_message, execution_arn, outcome
     from handlers.roster import parse_roster, write_roster
     from handlers.validate_winners import announcement
 else:
+    from ..handlers.batches import write_all
     from ..handlers.common import plain
     from ..handlers.payloads import cause_message, execution_arn, outcome
     from ..handlers.roster import parse_roster, write_roster
     from ..handlers.validate_winners import announcement
 
-__all__ = ["CHECKOUT", "announcement", "cause_message", "execution_arn", "outcome", "parse_roster", "plain", "write_roster"]
+__all__ = ["CHECKOUT", "announcement", "cause_message", "execution_arn", "outcome", "parse_roster", "plain", "write_all", "write_roster"]

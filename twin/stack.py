@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import cast
 
 import boto3
+from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
@@ -79,6 +80,19 @@ class OfflineStack(Lottery):
 
     def _load(self, path: Path) -> bool:
         return load_tables(path, self.tables())
+
+    def write_all(self, table, requests: list[dict]) -> int:
+        """An import's writes, done in moto's own table (as DynamoDB's BatchWriteItem does them,
+        through the twin's lock and change notes): through boto3, botocore and moto turning each
+        25-item call into a request and back cost 0.76 ms an employee here, 76 s for 100,000. An
+        upload to the roster bucket runs the import function's own BatchWriteItem calls."""
+        backend, serialize = dynamodb_backends[DEFAULT_ACCOUNT_ID][self.region], TypeSerializer().serialize
+        for request in requests:
+            if "PutRequest" in request:
+                backend.put_item(table.name, {k: serialize(v) for k, v in request["PutRequest"]["Item"].items()})
+            else:
+                backend.delete_item(table.name, {k: serialize(v) for k, v in request["DeleteRequest"]["Key"].items()})
+        return len(requests)
 
     def _sent(self, topic_arn: str) -> list[str]:
         return [n[1] for n in sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics[topic_arn].sent_notifications]
