@@ -7,6 +7,7 @@ import pkgutil
 import sys
 import time
 
+import jsonpath_ng.ext as jsonpath_ext
 from botocore import endpoint
 from moto import backend_index
 from moto.awslambda.models import LambdaFunction
@@ -45,6 +46,7 @@ def as_installed() -> dict[str, bool]:
         "moto's URL table": not any(p.pattern.endswith("/v2/") for _, p in backend_index.backend_url_patterns),
         "moto's create_loader": moto_utils.create_loader.__module__ == "moto.core.loaders"
                                 and not hasattr(moto_utils.create_loader, "cache_info"),
+        "jsonpath_ng.ext.parse": not hasattr(jsonpath_ext.parse, "cache_info"),
         "DynamoDBBackend.transact_write_items": vars(DynamoDBBackend)["transact_write_items"].__module__ == "moto.dynamodb.models",
         # The twin's wrappers keep moto's names and module (functools.wraps), and the original as __wrapped__.
         "DynamoDBBackend's put_item, update_item, delete_item": not any(

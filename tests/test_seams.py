@@ -17,6 +17,7 @@ from twin.stack import OfflineStack
 # module of the twin and the command is imported.
 IMPORT_EVERYTHING = """
 import importlib, json, os, pkgutil, sys, time
+import jsonpath_ng.ext
 from botocore import endpoint
 from moto import backend_index
 from moto.awslambda.models import LambdaFunction
@@ -31,6 +32,7 @@ def attributes():
     return [vars(LambdaFunction)["_invoke_lambda"], type(os.environ), vars(BotocoreStubber)["__call__"],
             retrier_decl.time, endpoint.time, vars(AmazonStateLanguageParser)["parse"],
             backend_index.backend_url_patterns, list(backend_index.backend_url_patterns), utils.create_loader,
+            jsonpath_ng.ext.parse,
             *(vars(DynamoDBBackend)[name] for name in ("transact_write_items", "put_item", "update_item", "delete_item")),
             vars(Table)["put_item"], vars(Table)["delete_item"], vars(DynamoDBBackend)["update_item"]]
 

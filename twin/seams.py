@@ -22,6 +22,9 @@ The hooks of a session; why each exists is told where its replacement lives:
   backend (and the OpenAPI validator it imports) is never loaded for them;
 - moto's botocore Loader: one shared Loader, as a boto3 session has, instead of a new one per
   service model, each listing every service folder of botocore's data again;
+- jsonpath_ng's `parse`: each expression parsed once; moto's EventBridge parses its input paths
+  for every event it delivers, building a new parser (a PLY grammar) each time: a third of a
+  10-winner draw's time, with the winner-events fan-out on;
 - moto's DynamoDB: `DynamoDBBackend.transact_write_items` checks every action, then writes and
   copies only the items it touches, where moto's copies whole tables; it and the backend's
   put_item, update_item and delete_item take one lock (transactions.py).
@@ -52,6 +55,7 @@ _lock = threading.Lock()
 _sessions = 0  # install() calls not yet undone
 _undo: list[Callable[[], None]] = []  # what puts back each hook in place, in the order they went in
 _shared_loader: Callable[[], Any] | None = None  # moto's create_loader, cached: kept across sessions
+_parsed_jsonpath: Callable[[str], Any] | None = None  # jsonpath_ng.ext.parse, cached: kept across sessions
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,9 @@ def _check(condition: bool, what: str) -> None:
 
 def _hooks() -> list[tuple[object, str, object]]:
     """(owner, attribute, replacement) for every hook of a session, after checking each target."""
-    global _shared_loader
+    global _shared_loader, _parsed_jsonpath
     with needs("moto's and botocore's internals"):
+        import jsonpath_ng.ext as jsonpath_ext
         from botocore import endpoint
         from moto import backend_index
         from moto.awslambda.models import LambdaFunction
@@ -107,6 +112,7 @@ def _hooks() -> list[tuple[object, str, object]]:
            "moto's Step Functions boto_client_for")
     _check(callable(getattr(moto_utils, "create_loader", None)) and isinstance(backend_index.backend_url_patterns, list),
            "moto's create_loader and backend_url_patterns")
+    _check(callable(getattr(jsonpath_ext, "parse", None)), "jsonpath_ng.ext.parse")
     transact = vars(DynamoDBBackend).get("transact_write_items")
     _check(callable(transact) and list(inspect.signature(transact).parameters) == ["self", "transact_items"]
            and list(transactions.locked_writes) == list(transactions.WRITES),
@@ -120,6 +126,8 @@ def _hooks() -> list[tuple[object, str, object]]:
 
     if _shared_loader is None:
         _shared_loader = functools.cache(moto_utils.create_loader)
+    if _parsed_jsonpath is None:
+        _parsed_jsonpath = functools.lru_cache(maxsize=256)(jsonpath_ext.parse)
     http_apis = ("apigatewayv2", re.compile(r"https?://apigateway\.(.+)\.amazonaws\.com/v2/"))
     # Every module of moto's Step Functions that imported boto_client_for by name: the Lambda,
     # DynamoDB, SNS, ... integrations (those loaded by now: all a deployed lottery uses).
@@ -136,6 +144,7 @@ def _hooks() -> list[tuple[object, str, object]]:
         *((module, "boto_client_for", sfn_clients.client_for) for module in integrations),
         (backend_index, "backend_url_patterns", [http_apis, *backend_index.backend_url_patterns]),
         (moto_utils, "create_loader", _shared_loader),
+        (jsonpath_ext, "parse", _parsed_jsonpath),
         (DynamoDBBackend, "transact_write_items", transactions.transact_write_items),
         *((DynamoDBBackend, name, write) for name, write in transactions.locked_writes.items()),
         (Table, "put_item", Around(changes.around_put_item)),
