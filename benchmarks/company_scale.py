@@ -7,8 +7,8 @@ and how many DynamoDB requests a draw sends (at most 2k+4; on AWS a draw's cost 
 
 Each N gets a stack of its own in a fresh state directory: the N-employee roster is imported over
 the sample (`import`), then imported again over itself (`reimport`: N written, N removed). Each k
-then gets one draw to warm up and `--draws` timed draws; a pool too small for the next draw is
-imported again first, untimed.
+then gets one draw to warm up and `--draws` timed draws; when fewer than k can still win, a roster
+of N new employees is imported first, untimed.
 """
 
 import argparse
@@ -32,9 +32,9 @@ botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send.dynamodb", lambda eve
 from twin.stack import OfflineStack  # noqa: E402
 
 
-def roster(size: int) -> str:
+def roster(size: int, prefix: str = "E") -> str:
     return "employee_id,employee_name,employee_entry_date\n" + "\n".join(
-        f"E{i:06d},Employee {i},2020{1 + i % 12:02d}01" for i in range(size))
+        f"{prefix}{i:06d},Employee {i},2020{1 + i % 12:02d}01" for i in range(size))
 
 
 def timed(action) -> float:
@@ -57,12 +57,14 @@ def measure(size: int, winners: list[int], draws: int) -> list[dict]:
         reimported = timed(lambda: stack.import_roster(text))
         import_save = saves[-1]
         for k in winners:
-            seconds, requests = [], []
+            seconds, requests, results = [], [], []
             for n in range(draws + 1):
                 if int(stack.pool()["eligible"]) < k:
-                    stack.import_roster(text)
+                    stack.import_roster(roster(size, prefix=f"K{k}D{n}-"))
                 before = REQUESTS["dynamodb"]
-                took = timed(lambda k=k: stack.draw({"input": k}))
+                took = timed(lambda k=k, out=results: out.append(stack.draw({"input": k})))
+                if results[-1]["status"] != "SUCCEEDED":
+                    raise SystemExit(f"N={size}, k={k}: a draw failed: {results[-1]}")
                 if n:  # the first draw of each k warms up
                     seconds.append(took)
                     requests.append(REQUESTS["dynamodb"] - before)

@@ -1,7 +1,9 @@
 """OfflineStack: deploy a lottery stack into moto, run draws on it, keep its data in a state dir."""
 
+import contextlib
 import gc
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
@@ -87,11 +89,12 @@ class OfflineStack(Lottery):
         25-item call into a request and back cost 0.76 ms an employee here, 76 s for 100,000. An
         upload to the roster bucket runs the import function's own BatchWriteItem calls."""
         backend, serialize = dynamodb_backends[DEFAULT_ACCOUNT_ID][self.region], TypeSerializer().serialize
-        for request in requests:
-            if "PutRequest" in request:
-                backend.put_item(table.name, {k: serialize(v) for k, v in request["PutRequest"]["Item"].items()})
-            else:
-                backend.delete_item(table.name, {k: serialize(v) for k, v in request["DeleteRequest"]["Key"].items()})
+        with _collector_paused():
+            for request in requests:
+                if "PutRequest" in request:
+                    backend.put_item(table.name, {k: serialize(v) for k, v in request["PutRequest"]["Item"].items()})
+                else:
+                    backend.delete_item(table.name, {k: serialize(v) for k, v in request["DeleteRequest"]["Key"].items()})
         return len(requests)
 
     def _sent(self, topic_arn: str) -> list[str]:
@@ -133,12 +136,19 @@ def load_tables(path: Path, tables: dict[str, Table]) -> bool:
     there is no state yet. Loading is not a write: the items are placed where moto's put_item puts
     them, with none of a write's checks (made when each was first written), stream records or notes."""
     keys = {key: (table.hash_key_attr, table.range_key_attr) for key, table in tables.items()}
-    # The items live as long as the session: a collection while they are made (a few, over a heap
-    # that grows by a million objects) would be a second or more of looking at them for nothing.
+    with _collector_paused():
+        return state.load(path, keys, lambda key, attrs: _place(tables[key], attrs))
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The garbage collector off while a table's worth of items is made: they live as long as the
+    session, and a collection while they are made (a few, over a heap that grows by a million
+    objects) would be seconds of looking at them for nothing."""
     paused = gc.isenabled()
     gc.disable()
     try:
-        return state.load(path, keys, lambda key, attrs: _place(tables[key], attrs))
+        yield
     finally:
         if paused:
             gc.enable()
