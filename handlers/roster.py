@@ -1,9 +1,10 @@
-"""The roster import: read a whole employee file, check every line, then write the Employee table.
+"""The roster import: read a whole employee file, check every line, then make it the live roster
+(a new generation of the Employee table, switched in at once: `write_roster`).
 
 Accepted files: CSV with comma or pipe delimiters (employee_id, employee_name, optional
 employee_entry_date, optional lottery_serial; a header row is optional), or the seed's
 `request-items.json` for `aws dynamodb batch-write-item`. Serials, when given, must be dense
-1..N: they fix the order of the pool. Employees who already won stay winners and get no serial.
+1..N: they fix the order of the pool. Employees who already won stay winners, placed above the pool.
 """
 
 import csv

@@ -6,8 +6,8 @@ moto 5.2.5 changes a table's items in three places, and every write reaches one 
 an item), `Table.delete_item`, and `DynamoDBBackend.update_item`, which changes an existing item in
 place. seams.py wraps each (`around_*` below) for a session; the wrapper notes the table and the
 item's key after the call, whether it succeeded or not: a note too many costs a save one row it
-finds unchanged, a note too few would lose a write. A transaction that fails puts back moto's
-tables whole, and the notes it left then find the items as they were.
+finds unchanged, a note too few would lose a write. A transaction that fails while writing puts
+back the items it wrote (transactions.py), and the notes its writes left then find them as they were.
 """
 
 import threading

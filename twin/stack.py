@@ -71,8 +71,8 @@ class OfflineStack(Lottery):
         return None if execution.status == "RUNNING" else super()._ended(execution_arn)
 
     def tables(self) -> dict[str, Table]:
-        """moto's own tables, by stack export: looked up each time, as a failed transaction puts back
-        a table as a new object."""
+        """moto's own tables, by stack export (looked up each time: a table deleted and made again,
+        as the cost benchmark does, is a new object)."""
         backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][self.region]
         return {key: backend.get_table(self.outputs[key]) for key in TABLES}
 
