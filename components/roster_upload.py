@@ -24,7 +24,7 @@ def build(scope: Scope, code: functions.Code, draw: Draw, dead_letters: aws.sqs.
     """The bucket, its import function and the RosterNotices topic; the bucket's name and the function."""
     name = scope.name
     # Named RosterRejections until imports announced their success too: the alias keeps that topic,
-    # and its subscriptions, in a stack deployed before (a name prefix renames it: docs/UPGRADING.md).
+    # and its subscriptions, in a stack deployed before (a name prefix renames it: README, upgrading).
     notices = aws.sns.Topic(f"{name}-roster-notices", **scope.named("RosterNotices"), display_name="Lottery roster",
                             tags=scope.tags, opts=scope.opts(aliases=[pulumi.Alias(name=f"{name}-roster-rejections")]))
     scope.subscribe_emails(notices, "roster-admin", admin_emails)
