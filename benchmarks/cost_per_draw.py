@@ -42,7 +42,7 @@ from twin.lottery import execution_history  # noqa: E402
 from twin.provider import partition_of  # noqa: E402
 from twin.stack import OfflineStack  # noqa: E402
 
-# moto's index lookups scan the table: at N=100,000 one draw of ten takes about a minute here.
+# The seed-equivalent's index lookups make moto scan the table: its draws at N=100,000 take seconds.
 lottery.DRAW_TIMEOUT_S = 900
 
 SHARES = (0.0, 0.5, 0.8, 0.9)
