@@ -5,7 +5,7 @@ import time
 from urllib.parse import unquote_plus
 
 from .common import InvalidRoster, client, setting, table
-from .roster import parse_roster, write_roster
+from .roster import RosterSuperseded, parse_roster, write_roster
 
 
 def handler(event, context):
@@ -24,10 +24,15 @@ def handler(event, context):
             if text is None:
                 raise InvalidRoster("the file is not UTF-8 text")
             pool = write_roster(parse_roster(text), table("EMPLOYEE_TABLE"), table("WINNERS_TABLE"), table("DRAWS_TABLE"))
-        except InvalidRoster as error:
+        except (InvalidRoster, RosterSuperseded) as error:
             # Returned, not raised: a retry would only reject the same file again.
             notify("Lottery roster rejected", f"s3://{bucket}/{key} was not imported, and nothing was changed: {error}")
             results.append({"key": key, "rejected": str(error)})
+        except Exception as error:
+            # Raised after the notice: Lambda tries twice more, then the event goes to the dead-letter queue.
+            notify("Lottery roster not imported yet", f"s3://{bucket}/{key} was not imported ({type(error).__name__}: {error});"
+                   " the live roster is unchanged, and the import is tried again")
+            raise
         else:
             notify("Lottery roster imported", accepted(f"s3://{bucket}/{key}", pool, time.monotonic() - started))
             results.append({"key": key, "imported": pool})

@@ -42,6 +42,16 @@ def acquire(draws_table, holder: str, *, roster_needed: bool = True) -> dict:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
     held = draws_table.get_item(Key=POOL_KEY, ConsistentRead=True).get("Item")
-    if held is None or "roster" not in held:  # no roster imported yet: nobody can win
+    if roster_needed and (held is None or "roster" not in held):  # no roster imported yet: nobody can win
         return {"eligible": 0, "pool_size": 0, "roster": ""}
     raise PoolBusy(f"{held.get('holder')} holds the pool; waiting for it to let go")
+
+
+def release(draws_table, holder: str) -> None:
+    """Let go of the pool if `holder` holds it (an import that stops before its switch)."""
+    try:
+        draws_table.update_item(Key=POOL_KEY, UpdateExpression="REMOVE holder, lease_until",
+                                ConditionExpression="holder = :me", ExpressionAttributeValues={":me": holder})
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise

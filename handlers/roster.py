@@ -108,6 +108,10 @@ class RosterBusy(LotteryError):
     """Draws held the pool all the while a written roster waited to switch in."""
 
 
+class RosterSuperseded(LotteryError):
+    """A roster whose import started later went live first; this one was removed, not switched in."""
+
+
 def write_roster(employees: list[dict], employee_table, winners_table, draws_table, *, write_all=batches.write_all) -> dict:
     """Make `employees` the live roster; the pool item after, with how many items were written
     and how many of the replaced generations' were removed. `write_all(table, requests)` sends
@@ -115,15 +119,19 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
 
     The new roster is written as a generation of the Employee table beside the live one; then the
     import holds the pool as a draw does, places anyone who won meanwhile above the line, and
-    switches the pool to the new generation in one conditional write. The generations it replaced
-    are deleted after. A failure before the switch leaves the live roster as it was: the pool lists
-    every generation written and not yet deleted (`generations`, as `<id>/<size>`) from before its
-    first write, so the next import deletes a half-written one. Past winners are matched by
-    employee_id.
+    switches the pool to the new generation in one conditional write. The generations older than
+    it are deleted after. A failure before the switch leaves the live roster as it was: the pool
+    lists every generation written and not yet deleted (`generations`, as `<id>/<size>`) from
+    before its first write, so the next import deletes a half-written one. Past winners are
+    matched by employee_id.
+
+    Generation ids begin with the time the import started, and the pool only ever switches to a
+    later one: of two imports at once (two uploads, or one S3 event delivered twice) the later
+    goes live and the earlier, finding it live, removes its own generation (RosterSuperseded).
     """
-    generation = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
-    draws_table.update_item(Key=POOL_KEY, UpdateExpression="ADD generations :g",
-                            ExpressionAttributeValues={":g": {f"{generation}/{len(employees)}"}})
+    generation = f"{datetime.now(UTC):%Y%m%dT%H%M%S.%f}-{secrets.token_hex(4)}"
+    listed = f"{generation}/{len(employees)}"
+    draws_table.update_item(Key=POOL_KEY, UpdateExpression="ADD generations :g", ExpressionAttributeValues={":g": {listed}})
     won = _winners(winners_table)
     order = [e for e in employees if e["employee_id"] not in won]
     eligible = len(order)
@@ -135,34 +143,43 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
 
     written = write(range(len(order)))
     holder = f"import-{generation}"
-    _hold(draws_table, holder)
-    # While the import holds the pool no draw can record: the winners read now are final.
-    moved, eligible = _exclude(order, eligible, _winners(winners_table) - won)
-    written += write(moved)
-    live = draws_table.update_item(
-        Key=POOL_KEY,
-        UpdateExpression="SET roster = :roster, pool_size = :size, eligible = :eligible, imported_at = :at"
-                         " REMOVE holder, lease_until",
-        ConditionExpression="holder = :me",
-        ExpressionAttributeValues={":roster": generation, ":size": len(order), ":eligible": eligible, ":me": holder,
-                                   ":at": datetime.now(UTC).isoformat(timespec="milliseconds")},
-        ReturnValues="ALL_NEW",
-    )["Attributes"]
+    held = _hold(draws_table, holder)
+    try:
+        if held.get("roster", "") > generation or listed not in held.get("generations", ()):
+            raise RosterSuperseded(f"roster {held.get('roster')}, imported after this one started, is live: this one"
+                                   " was removed, not switched in")
+        # While the import holds the pool no draw can record: the winners read now are final.
+        moved, eligible = _exclude(order, eligible, _winners(winners_table) - won)
+        written += write(moved)
+        live = draws_table.update_item(
+            Key=POOL_KEY,
+            UpdateExpression="SET roster = :roster, pool_size = :size, eligible = :eligible, imported_at = :at"
+                             " REMOVE holder, lease_until",
+            ConditionExpression="holder = :me",
+            ExpressionAttributeValues={":roster": generation, ":size": len(order), ":eligible": eligible, ":me": holder,
+                                       ":at": datetime.now(UTC).isoformat(timespec="milliseconds")},
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+    except BaseException as error:
+        pool.release(draws_table, holder)
+        if isinstance(error, RosterSuperseded):
+            _remove(employee_table, draws_table, listed, write_all)
+        raise
     removed = remove_replaced(employee_table, draws_table, live, write_all)
     return {**{k: plain(live[k]) for k in ("roster", "pool_size", "eligible", "imported_at")},
             "written": written, "removed": removed}
 
 
 def _winners(winners_table) -> set[str]:
-    return {item["employee_id"] for item in scan_all(winners_table, ProjectionExpression="employee_id")}
+    # Consistent: a Scan may otherwise miss the winners a draw recorded just before the pool was taken.
+    return {item["employee_id"] for item in scan_all(winners_table, ConsistentRead=True, ProjectionExpression="employee_id")}
 
 
-def _hold(draws_table, holder: str) -> None:
+def _hold(draws_table, holder: str) -> dict:
     """Hold the pool for the switch, waiting while draws hold it (each records within its lease)."""
     for attempt in range(batches.TRIES * 3):
         try:
-            pool.acquire(draws_table, holder, roster_needed=False)
-            return
+            return pool.acquire(draws_table, holder, roster_needed=False)
         except pool.PoolBusy:
             batches.backoff(min(attempt, 6))
     raise RosterBusy("draws held the pool all the while the roster waited to switch in; import it again")
@@ -183,15 +200,18 @@ def _exclude(order: list[dict], eligible: int, won: set[str]) -> tuple[set[int],
 
 
 def remove_replaced(employee_table, draws_table, live: dict, write_all=batches.write_all) -> int:
-    """Delete every generation the pool `live` lists but its roster; how many items went. A
-    generation of N employees holds serials 1..N (or fewer, if its import was killed): no
-    Query is needed to find them."""
-    removed = 0
-    for listed in sorted(live.get("generations", ())):
-        generation, size = listed.rsplit("/", 1)
-        if generation == live["roster"]:
-            continue
-        removed += write_all(employee_table, [
-            {"DeleteRequest": {"Key": {"roster": generation, "lottery_serial": s}}} for s in range(1, int(size) + 1)])
-        draws_table.update_item(Key=POOL_KEY, UpdateExpression="DELETE generations :g", ExpressionAttributeValues={":g": {listed}})
+    """Delete every generation the pool `live` lists that is older than its roster (the one it
+    replaced, and any whose import died or was superseded); how many items went. A later one may
+    still be being written: its import deletes it, or switches it in."""
+    return sum(_remove(employee_table, draws_table, listed, write_all)
+               for listed in sorted(live.get("generations", ())) if listed.rsplit("/", 1)[0] < live["roster"])
+
+
+def _remove(employee_table, draws_table, listed: str, write_all) -> int:
+    """Delete the generation `<id>/<size>` and its listing. A generation of N employees holds
+    serials 1..N (or fewer, if its import died): no Query is needed to find them."""
+    generation, size = listed.rsplit("/", 1)
+    removed = write_all(employee_table, [
+        {"DeleteRequest": {"Key": {"roster": generation, "lottery_serial": s}}} for s in range(1, int(size) + 1)])
+    draws_table.update_item(Key=POOL_KEY, UpdateExpression="DELETE generations :g", ExpressionAttributeValues={":g": {listed}})
     return removed

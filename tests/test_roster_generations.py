@@ -2,14 +2,15 @@
 the pool to it in one conditional write, whatever fails or runs meanwhile."""
 
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import load_roster, pool_serials, scan, tables
-from handlers import random_select_winners, record_winners, validate_winners
+from handlers import batches, random_select_winners, record_winners, validate_winners
 from handlers.pool import PoolBusy
-from handlers.roster import parse_roster, write_roster
+from handlers.roster import RosterSuperseded, parse_roster, write_roster
 from twin.faults import Fault, inject
 
 SAMPLE_IDS = [f"{i:03d}" for i in range(1, 11)]
@@ -91,3 +92,33 @@ def test_draws_during_an_import_see_one_roster_or_the_other_never_both(aws):
     assert len(won) == len(set(won)) == 2 * len(records)
     assert len(pool_serials(aws)) == 1000 - sum(w.startswith("new") for w in won)
     assert len(scan(tables(aws)[0])) == 1000  # the old generation is gone
+
+
+def test_of_two_imports_at_once_the_later_goes_live_and_the_earlier_removes_itself(aws):
+    """A 300-line upload is still being written when a 50-line one, uploaded after it (or the same
+    S3 event delivered twice), is imported whole: the later roster is live and complete, the
+    earlier is refused by name, and nothing of it is left."""
+    load_roster(aws)
+    later = []
+
+    def write_then_the_other_import(table, requests):
+        sent = batches.write_all(table, requests)
+        if not later:
+            later.append(write_roster(parse_roster(roster("small", 50)), *tables(aws)))
+        return sent
+
+    with pytest.raises(RosterSuperseded) as refused:
+        write_roster(parse_roster(roster("big", 300)), *tables(aws), write_all=write_then_the_other_import)
+    assert f"roster {later[0]['roster']}, imported after this one started, is live" in str(refused.value)
+    assert live_employees(aws) == [f"small{i:04d}" for i in range(50)]
+    assert len(scan(tables(aws)[0])) == 50 and pool_serials(aws) == list(range(1, 51))
+    pool = tables(aws)[2].get_item(Key={"draw_id": "#pool"})["Item"]
+    assert "holder" not in pool and pool["generations"] == {f"{pool['roster']}/50"}
+
+
+def test_an_import_waits_for_the_pool_even_before_any_roster(aws):
+    """Two first imports on a new stack: the second waits while the first holds the pool."""
+    _, _, draws = tables(aws)
+    draws.put_item(Item={"draw_id": "#pool", "holder": "import-first", "lease_until": int(time.time())})
+    done = write_roster(parse_roster(roster("e", 2)), *tables(aws))
+    assert (done["pool_size"], done["eligible"]) == (2, 2) and live_employees(aws) == ["e0000", "e0001"]

@@ -183,8 +183,9 @@ def test_a_json_state_from_before_is_converted_once_and_drawn_from(tmp_path):
         # The employees become the roster generation "legacy": who can win first, past winners after.
         employees = plain(stack.table("employee_table").scan()["Items"])
         assert sorted((e["lottery_serial"], e["employee_id"], e["roster"]) for e in employees) == [
-            (1, "001", "legacy"), (2, "002", "legacy")]
-        assert {k: stack.pool()[k] for k in ("roster", "pool_size", "eligible")} == {"roster": "legacy", "pool_size": 2, "eligible": 1}
+            (1, "001", state.LEGACY_ROSTER), (2, "002", state.LEGACY_ROSTER)]
+        assert {k: stack.pool()[k] for k in ("roster", "pool_size", "eligible")} == {
+            "roster": state.LEGACY_ROSTER, "pool_size": 2, "eligible": 1}
         assert plain(stack.table("winners_table").scan()["Items"]) == LEGACY["winners_table"]
         assert [w["employee_id"] for w in stack.draw({"input": 1})["winners"]] == ["001"]
         stack.import_roster("employee_id,employee_name\n003,Cy\n")  # the next import removes the legacy generation

@@ -120,6 +120,9 @@ def test_an_import_that_keeps_failing_lands_in_the_dead_letter_queue(dev):
     assert dead["requestContext"]["condition"] == "RetriesExhausted"
     assert dead["requestContext"]["approximateInvokeCount"] == 3  # the first try and two retries
     assert dead["requestPayload"]["Records"][0]["s3"]["object"]["key"] == "roster.csv"
+    notices = dev.roster_notices()  # each try told the admins, by the error's name
+    assert len(notices) == 3 and all("roster.csv was not imported (InternalServerError: " in n
+                                     and "the live roster is unchanged" in n for n in notices), notices
 
 
 def test_only_inserted_winners_become_events():

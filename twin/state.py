@@ -173,7 +173,7 @@ def load(path: Path, keys: Keys, put: Callable[[str, dict], None]) -> bool:
     return True
 
 
-LEGACY_ROSTER = "legacy"
+LEGACY_ROSTER = "00000000T000000.000000-legacy"  # older than any import's generation (roster.py)
 
 
 def convert_legacy(snapshot: dict[str, list[dict]]) -> dict[str, list[dict]]:
