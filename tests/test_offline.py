@@ -81,6 +81,7 @@ def lottery(*args, state_dir):
     return done.returncode, done.stdout, done.stderr
 
 
+@pytest.mark.slow  # three cold `lottery` processes and three deployments: 15-27 s
 def test_cli_winners_persist_across_processes(tmp_path, capsys):
     code, out, _ = lottery("draw", "--json", state_dir=tmp_path)
     first = json.loads(out)
