@@ -19,40 +19,6 @@ def recorded(stack) -> list[str]:
     return sorted(w["employee_id"] for w in stack.table("winners_table").scan()["Items"])
 
 
-@pytest.mark.parametrize("fault", [
-    Fault("dynamodb", "BatchGetItem", *THROTTLED, times=2),  # Random Select Winners reads the roster
-    Fault("dynamodb", "UpdateItem", "InternalServerError", 500, times=2),  # ... takes the pool
-    Fault("dynamodb", "BatchGetItem", *THROTTLED, times=2, after=1),  # Validate Winners
-    Fault("dynamodb", "TransactWriteItems", "InternalServerError", 500, times=2),  # Record In Dynamodb
-    Fault("lambda", "Invoke", "TooManyRequestsException", 429, times=2),  # Step Functions -> Lambda
-    Fault("sns", "Publish", "Throttled", 400, times=1),  # Send SNS
-    # Record Announcement, after the pool was taken: the integration names it DynamoDB.InternalServerError.
-    Fault("dynamodb", "UpdateItem", "InternalServerError", 500, times=1, after=1),
-    Fault("dynamodb", "UpdateItem", *THROTTLED, times=2, after=1),
-], ids=lambda f: f"{f.service}.{f.operation}.{f.code}.after{f.after}")
-def test_a_passing_fault_is_retried_and_the_draw_succeeds(dev, fault):
-    with inject(fault):
-        result = dev.draw({"input": 2})
-    assert fault.failed == fault.times
-    assert result["status"] == "SUCCEEDED", result
-    assert recorded(dev) == sorted(w["employee_id"] for w in result["winners"])
-    assert len(dev.announcements()) == 1
-
-
-@pytest.mark.parametrize("fault, error", [
-    (Fault("dynamodb", "BatchGetItem", *THROTTLED), "ProvisionedThroughputExceededException"),
-    (Fault("dynamodb", "TransactWriteItems", "InternalServerError", 500), "InternalServerError"),
-    (Fault("lambda", "Invoke", "TooManyRequestsException", 429), "Lambda.TooManyRequestsException"),
-], ids=lambda f: getattr(f, "operation", f))
-def test_a_lasting_fault_before_the_record_fails_named_and_writes_nothing(dev, fault, error):
-    with inject(fault):
-        result = dev.draw({"input": 2})
-    assert (result["status"], result["error"]) == ("FAILED", error)
-    assert fault.failed > 1  # it was retried first
-    assert recorded(dev) == [] and dev.announcements() == []
-    assert dev.draw({"input": 2})["status"] == "SUCCEEDED"  # the pool was not left held
-
-
 def test_a_lasting_sns_failure_keeps_the_winners_and_notify_resends_without_drawing(dev):
     with inject(Fault("sns", "Publish", "InternalError", 500)):
         result = dev.draw({"input": 2})
