@@ -44,6 +44,8 @@ def handler(event: Request, context) -> Selected:
 def select(held: dict, count: int) -> Selection:
     """Winners and moves for `count` winners from the pool item `held`."""
     eligible, roster = int(held["eligible"]), held["roster"]
+    if not roster:  # a new stack, or one upgraded from before roster generations
+        raise NotEnoughEligibleEmployees("no roster has been imported yet: import one (`lottery import`, or an upload)")
     chosen, moves = plan(eligible, count)
     wanted = chosen + [source for source, _ in moves]
     found = batches.get_all(table("EMPLOYEE_TABLE"), [{"roster": roster, "lottery_serial": s} for s in wanted],

@@ -85,6 +85,12 @@ def test_nobody_wins_twice_and_an_exhausted_pool_fails_at_once_writing_nothing(a
     assert (scan(employee), scan(winners), scan(draws)) == before
 
 
+def test_a_draw_before_any_roster_says_to_import_one(aws):
+    tables(aws)[2].put_item(Item={"draw_id": "#pool", "eligible": 10, "pool_size": 10})  # as a stack before 0.3 left it
+    with pytest.raises(NotEnoughEligibleEmployees, match="no roster has been imported yet"):
+        select(1)
+
+
 def test_asking_for_more_than_the_eligible_fails_without_reading_employees(aws):
     load_roster(aws)
     with pytest.raises(NotEnoughEligibleEmployees, match="11 winners asked for, but only 10"):
