@@ -199,7 +199,7 @@ def _exclude(order: list[dict], eligible: int, won: set[str]) -> tuple[set[int],
     return changed, eligible
 
 
-def remove_replaced(employee_table, draws_table, live: dict, write_all=batches.write_all) -> int:
+def remove_replaced(employee_table, draws_table, live: dict, write_all) -> int:
     """Delete every generation the pool `live` lists that is older than its roster (the one it
     replaced, and any whose import died or was superseded); how many items went. A later one may
     still be being written: its import deletes it, or switches it in."""

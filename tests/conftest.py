@@ -71,12 +71,17 @@ def scan(table) -> list[dict]:
     return table.scan()["Items"]
 
 
+def live_roster(employee_table, draws_table) -> list[dict]:
+    """The Employee items of the generation the pool names, in employee_id order."""
+    live = draws_table.get_item(Key={"draw_id": "#pool"})["Item"]["roster"]
+    return sorted((e for e in scan(employee_table) if e["roster"] == live), key=lambda e: e["employee_id"])
+
+
 def pool_serials(ddb) -> list[int]:
     """The serials of the live roster's employees who never won, after checking the live roster
     holds every one of its employees at exactly one serial of 1..N."""
     employee, winners, draws = tables(ddb)
-    live = draws.get_item(Key={"draw_id": "#pool"})["Item"]["roster"]
-    items = [e for e in scan(employee) if e["roster"] == live]
+    items = live_roster(employee, draws)
     assert sorted(int(e["lottery_serial"]) for e in items) == list(range(1, len(items) + 1))
     assert len({e["employee_id"] for e in items}) == len(items)
     won = {w["employee_id"] for w in scan(winners)}

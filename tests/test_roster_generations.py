@@ -7,7 +7,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import load_roster, pool_serials, scan, tables
+from conftest import live_roster, load_roster, pool_serials, scan, tables
 from handlers import batches, random_select_winners, record_winners, validate_winners
 from handlers.pool import PoolBusy
 from handlers.roster import RosterSuperseded, parse_roster, write_roster
@@ -22,8 +22,7 @@ def roster(prefix: str, count: int) -> str:
 
 def live_employees(ddb) -> list[str]:
     employee, _, draws = tables(ddb)
-    live = draws.get_item(Key={"draw_id": "#pool"})["Item"]["roster"]
-    return sorted(e["employee_id"] for e in scan(employee) if e["roster"] == live)
+    return [e["employee_id"] for e in live_roster(employee, draws)]
 
 
 def draw(count: int, draw_id: str) -> dict:

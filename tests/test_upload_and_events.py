@@ -6,6 +6,7 @@ import json
 import boto3
 import pytest
 
+from conftest import live_roster
 from handlers import winner_events
 from twin.faults import Fault, inject
 from twin.stack import OfflineStack
@@ -31,10 +32,8 @@ def messages(stack, output: str) -> list[dict]:
 
 def employees(stack) -> list[dict]:
     """The live roster's employees, as imported."""
-    live = stack.pool()["roster"]
-    return sorted(({k: v for k, v in e.items() if k not in ("roster", "lottery_serial")}
-                   for e in stack.table("employee_table").scan()["Items"] if e["roster"] == live),
-                  key=lambda e: e["employee_id"])
+    return [{k: v for k, v in e.items() if k not in ("roster", "lottery_serial")}
+            for e in live_roster(stack.table("employee_table"), stack.table("draws_table"))]
 
 
 def test_an_uploaded_roster_is_imported_and_drawable(dev):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from .siblings import announcement, cause_message, outcome, parse_roster, write_all, write_roster
+from .siblings import POOL_KEY, announcement, cause_message, outcome, parse_roster, write_all, write_roster
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table")
@@ -48,7 +48,7 @@ class Lottery:
 
     def pool(self) -> dict:
         """The Draws table's pool item: size, eligible count, when the roster was imported."""
-        return self.table("draws_table").get_item(Key={"draw_id": "#pool"}, ConsistentRead=True).get("Item", {})
+        return self.table("draws_table").get_item(Key=POOL_KEY, ConsistentRead=True).get("Item", {})
 
     def upload_roster(self, text: str, key: str = "roster.csv") -> None:
         """Put a roster in the stack's roster bucket; the bucket's notification imports it."""

@@ -12,15 +12,16 @@ CHECKOUT = __name__.count(".") == 1  # twin.siblings; installed: lottery_workflo
 
 if TYPE_CHECKING or CHECKOUT:
     from handlers.batches import write_all
-    from handlers.common import plain
+    from handlers.common import POOL_KEY, plain
     from handlers.payloads import cause_message, execution_arn, outcome
     from handlers.roster import parse_roster, write_roster
     from handlers.validate_winners import announcement
 else:
     from ..handlers.batches import write_all
-    from ..handlers.common import plain
+    from ..handlers.common import POOL_KEY, plain
     from ..handlers.payloads import cause_message, execution_arn, outcome
     from ..handlers.roster import parse_roster, write_roster
     from ..handlers.validate_winners import announcement
 
-__all__ = ["CHECKOUT", "announcement", "cause_message", "execution_arn", "outcome", "parse_roster", "plain", "write_all", "write_roster"]
+__all__ = ["CHECKOUT", "POOL_KEY", "announcement", "cause_message", "execution_arn", "outcome", "parse_roster", "plain",
+           "write_all", "write_roster"]
