@@ -13,10 +13,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import graph
 from .aws import TargetError, connect
 from .progress import progress
-from .report import report_draw
+from .report import report_commitment, report_draw
 from .serve import POLL_S, NoApi, cmd_serve
 from .serve_client import ServerGone, draw_through_server
 from .siblings import (
+    CommitError,
     InvalidRoster,
     NotifyError,
     StackConfigError,
@@ -27,19 +28,28 @@ from .siblings import (
     offline_stack,
     plain,
     project_dir,
+    proofs,
     scan_all,
     state,
 )
+from .verify import Mismatch, verify
 
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 # Offline, these read and write the state: each holds the stack's state lock from load to save.
 # winners, draws and graph only read; a save is one SQLite transaction, so they read a complete state.
-WRITERS = ("draw", "import", "notify", "serve", "reset")
+WRITERS = ("draw", "commit", "import", "notify", "serve", "reset")
 
 
 def cmd_draw(lottery, args) -> int:
-    with progress(f"Drawing {args.winners}"):
-        result = lottery.draw({"input": args.winners})
+    if (args.commitment is None) != (args.public_value is None):
+        print("--commitment and --public-value go together: the committed draw, and the value it mixes in", file=sys.stderr)
+        return 2
+    if args.commitment:
+        with progress(f"Drawing {args.commitment} with public value {args.public_value!r}"):
+            result = lottery.wait(lottery.start({"public_value": args.public_value}, name=args.commitment))
+    else:
+        with progress(f"Drawing {args.winners}"):
+            result = lottery.draw({"input": args.winners})
     if args.target == "offline":
         state.record_execution(args.state_dir, args.stack, result)
     return report_draw(result, args.json, [
@@ -88,12 +98,45 @@ def cmd_winners(lottery, args) -> int:
 
 
 def cmd_draws(lottery, args) -> int:
-    return _listing(lottery, "draws_table", args.json, ("draw_id", "recorded_at", "pool_size", "eligible", "winners"), "recorded_at")
+    return _listing(lottery, "draws_table", args.json, ("draw_id", "status", "recorded_at", "pool_size", "eligible", "winners"),
+                    "recorded_at")
 
 
 def cmd_notify(lottery, args) -> int:
     sent = lottery.notify(args.execution, again=args.again)
     print(f"Announced {sent['draw_id']}: {sent['message']}")
+    return 0
+
+
+def cmd_commit(lottery, args) -> int:
+    return report_commitment(lottery.commit(args.winners, args.public), args.json)
+
+
+def cmd_export(lottery, args) -> int:
+    text = json.dumps(lottery.export(employee=args.employee), indent=1, ensure_ascii=False)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+        print(f"Wrote {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_verify(lottery, args) -> int:
+    if lottery is None:
+        try:
+            found = json.loads(Path(args.bundle).read_text())
+        except (OSError, ValueError) as error:
+            print(f"cannot read {args.bundle}: {error}", file=sys.stderr)
+            return 2
+    else:
+        found = lottery.export(employee=args.employee)
+    try:
+        lines = verify(found, args.employee)
+    except Mismatch as error:
+        print(f"Mismatch: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
     return 0
 
 
@@ -150,7 +193,24 @@ def parser() -> argparse.ArgumentParser:
     draw = commands.add_parser("draw", parents=[common], help="draw winners")
     draw.add_argument("--winners", type=int, default=WINNERS_DEFAULT, help=f"how many (default {WINNERS_DEFAULT})")
     draw.add_argument("--json", action="store_true", help="print one JSON object")
+    draw.add_argument("--commitment", metavar="DRAW_ID", help="draw the committed draw DRAW_ID (`lottery commit`)")
+    draw.add_argument("--public-value", help="with --commitment: the public value it committed to mix in")
     draw.set_defaults(run=cmd_draw)
+    commit = commands.add_parser("commit", parents=[common],
+                                 help="commit to a draw before the public value it mixes in is known; draw it later")
+    commit.add_argument("--winners", type=int, default=WINNERS_DEFAULT, help=f"how many (default {WINNERS_DEFAULT})")
+    commit.add_argument("--public", required=True,
+                        help="what will be mixed in, which nobody knows yet (say, 'the number the audience calls')")
+    commit.add_argument("--json", action="store_true", help="print the commit record as JSON")
+    commit.set_defaults(run=cmd_commit)
+    export = commands.add_parser("export", parents=[common], help="write what `lottery verify` checks: the Ledger and its rosters")
+    export.add_argument("--out", help="write to this file instead of standard output")
+    export.add_argument("--employee", help="one employee's inclusion proofs instead of the rosters")
+    export.set_defaults(run=cmd_export)
+    check = commands.add_parser("verify", parents=[common], help="recompute every draw and check the Ledger's chain")
+    check.add_argument("bundle", nargs="?", help="a file from `lottery export` (default: export the stack's now)")
+    check.add_argument("--employee", help="show this employee in the pool of each draw, by inclusion proofs")
+    check.set_defaults(run=cmd_verify)
     imp = commands.add_parser("import", parents=[common], help="replace the employees with a roster (CSV or the seed's JSON)")
     imp.add_argument("file")
     imp.add_argument("--upload", action="store_true", help="put it in the roster bucket and let the bucket's import run")
@@ -186,13 +246,13 @@ def _collect_from_here() -> None:
 
 def _take(lock: StateLock, args) -> dict | None:
     """Take the stack's state lock for this command, waiting while a one-shot command holds it.
-    A draw that finds `lottery serve` holding it gets the server's record instead, to draw through it;
+    A draw or commitment that finds `lottery serve` holding it gets the server's record instead, to go through it;
     any other command refuses to wait for a server, which holds the state until it is stopped."""
     told = None
     while not lock.take(command=args.command):
         holder = lock.holder()
         if holder and holder.get("command") == "serve":
-            if args.command == "draw" and holder.get("url"):
+            if args.command in ("draw", "commit") and holder.get("url"):
                 return holder
             if args.command == "serve":
                 raise StateBusy(f"stack {args.stack}'s state in {args.state_dir} is served already by {describe(holder)}")
@@ -209,6 +269,8 @@ def _take(lock: StateLock, args) -> dict | None:
 def _run(args) -> int:
     if hasattr(args, "local"):
         return args.local(args)
+    if getattr(args, "bundle", None):  # verify a file: no stack needed
+        return args.run(None, args)
     if args.target == "aws":
         return args.run(connect(args.stack, args.project_dir, args.state_machine_arn), args)
     with contextlib.ExitStack() as deployed:
@@ -234,8 +296,8 @@ def main(argv=None) -> int:
             state.remove_leftovers(state.state_file(args.state_dir, args.stack))
             args.lock = lock
             return _run(args)
-    except (StackConfigError, state.StateError, InvalidRoster, TargetError, NotifyError, NoApi, StateBusy,
-            RuntimeError) as error:
+    except (StackConfigError, state.StateError, InvalidRoster, TargetError, NotifyError, CommitError, NoApi, StateBusy,
+            proofs.NoSuchDraw, RuntimeError) as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:

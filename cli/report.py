@@ -1,4 +1,5 @@
-"""How `lottery draw` prints a draw, wherever it ran: one JSON object, or winners and notice, or the error."""
+"""How `lottery draw` prints a draw and `lottery commit` a commitment, wherever they ran: one JSON
+object, or winners and notice, or the error."""
 
 import json
 import sys
@@ -19,3 +20,17 @@ def report_draw(result: dict, as_json: bool, details: list[str]) -> int:
     else:
         print(f"Draw failed: {result['error']}: {result['cause']}", file=sys.stderr)
     return 0 if result["status"] == "SUCCEEDED" else 1
+
+
+def report_commitment(record: dict, as_json: bool) -> int:
+    """Print a commit record: what to publish before the public value is known, and how to draw it."""
+    if as_json:
+        print(json.dumps(record, indent=2))
+        return 0
+    print(f"Committed draw {record['draw_id']} (Ledger record {record['seq']}, hash {record['hash']}):")
+    print(f"  {record['winners']} winners from roster {record['roster']}")
+    print(f"  server seed SHA-256 {record['seed_hash']}")
+    print(f"  public value to come: {record['public']}")
+    print("Publish this, then, once the public value is known:")
+    print(f"  lottery draw --commitment {record['draw_id']} --public-value VALUE")
+    return 0

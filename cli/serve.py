@@ -124,7 +124,8 @@ def cmd_serve(lottery, args) -> int:
     host, port = str(server.server_address[0]), server.server_address[1]
     if args.lock:  # a `lottery draw` that finds the state held now draws through this server
         args.lock.record(command="serve", url=f"http://{host}:{port}")
-    print(f"Serving stack {args.stack}'s API on http://{host}:{port} (POST /draws, GET /draws/{{id}}, GET /winners); Ctrl-C stops",
+    print(f"Serving stack {args.stack}'s API on http://{host}:{port} (POST /commitments, POST /draws, GET /draws/{{id}},"
+          " GET /draws/{id}/proof, GET /winners); Ctrl-C stops",
           flush=True)
     terminate = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
     try:

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 from .progress import progress
-from .report import report_draw
+from .report import report_commitment, report_draw
 from .serve import POLL_S
 from .siblings import DRAW_TIMEOUT_S, cause_message, describe
 
@@ -48,13 +48,31 @@ def _finished(draw_url: str, started: float) -> dict:
         delay = min(delay * 2, 0.5)
 
 
+def _commit(url: str, by: str, args) -> int:
+    """`lottery commit` through the server: POST /commitments, printed as a commitment in this process is."""
+    try:
+        status, _, answer = _http(f"{url}/commitments", {"winners": args.winners, "public": args.public})
+    except (OSError, ValueError) as error:
+        raise ServerGone(f"{by}: {getattr(error, 'reason', error)}") from None
+    if status == 503:
+        raise ServerGone(f"{by}: {answer.get('message')}")
+    if status != 201:
+        print(f"{answer.get('error', f'HTTP {status}')}: {answer.get('message', '')}", file=sys.stderr)
+        return 2
+    return report_commitment(answer, args.json)
+
+
 def draw_through_server(holder: dict, args) -> int:
-    """`lottery draw` while `lottery serve` holds the state: POST /draws, poll GET /draws/{id}, print as a draw does."""
+    """`lottery draw` (or `lottery commit`) while `lottery serve` holds the state: POST /draws, poll
+    GET /draws/{id}, print as a draw does."""
     url, by = holder["url"], describe(holder)
+    if args.command == "commit":
+        return _commit(url, by, args)
     started = time.perf_counter()
-    with progress(f"Drawing {args.winners} through lottery serve"):
+    body = {"commitment": args.commitment, "public_value": args.public_value} if args.commitment else {"winners": args.winners}
+    with progress(f"Drawing {args.commitment or args.winners} through lottery serve"):
         try:
-            status, headers, answer = _http(f"{url}/draws", {"winners": args.winners})
+            status, headers, answer = _http(f"{url}/draws", body)
         except (OSError, ValueError) as error:
             reason = getattr(error, "reason", error)
             if isinstance(reason, ConnectionRefusedError):  # it is stopping, and will let go of the state

@@ -18,18 +18,20 @@ CHECKOUT = __name__.count(".") == 1  # cli.siblings; installed: lottery_workflow
 
 if TYPE_CHECKING or CHECKOUT:
     from components.definition import TEMPLATE
+    from handlers import proofs, verifiable
     from handlers.common import InvalidRoster, plain, scan_all
     from handlers.payloads import cause_message, execution_arn
     from twin import seams, state
-    from twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
+    from twin.lottery import DRAW_TIMEOUT_S, CommitError, Lottery, NotifyError
     from twin.program import StackConfigError, project_dir
     from twin.state_lock import StateBusy, StateLock, describe
 else:
     from ..definition import TEMPLATE
+    from ..handlers import proofs, verifiable
     from ..handlers.common import InvalidRoster, plain, scan_all
     from ..handlers.payloads import cause_message, execution_arn
     from ..twin import seams, state
-    from ..twin.lottery import DRAW_TIMEOUT_S, Lottery, NotifyError
+    from ..twin.lottery import DRAW_TIMEOUT_S, CommitError, Lottery, NotifyError
     from ..twin.program import StackConfigError, project_dir
     from ..twin.state_lock import StateBusy, StateLock, describe
 
@@ -46,6 +48,6 @@ def offline_stack() -> "type[OfflineStack]":
     return OfflineStack
 
 
-__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "TEMPLATE", "InvalidRoster", "Lottery", "NotifyError", "StackConfigError",
+__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "TEMPLATE", "CommitError", "InvalidRoster", "Lottery", "NotifyError", "StackConfigError",
            "StateBusy", "StateLock", "cause_message", "describe", "execution_arn", "offline_stack", "plain", "project_dir",
-           "scan_all", "seams", "state"]
+           "proofs", "scan_all", "seams", "state", "verifiable"]

@@ -1,4 +1,4 @@
-"""The HTTP API: three routes to the API function, a $default stage with access logs and throttling."""
+"""The HTTP API: five routes to the API function, a $default stage with access logs and throttling."""
 
 import json
 
@@ -9,7 +9,8 @@ from . import functions
 from .draw import WINNERS_BY_TIME_INDEX, Draw
 from .scope import Scope
 
-ROUTES = {"POST /draws": "start-draw", "GET /draws/{id}": "get-draw", "GET /winners": "list-winners"}
+ROUTES = {"POST /commitments": "commit-draw", "POST /draws": "start-draw", "GET /draws/{id}": "get-draw",
+          "GET /draws/{id}/proof": "get-proof", "GET /winners": "list-winners"}
 AUTHORIZATIONS = ("AWS_IAM", "NONE")
 ACCESS_LOG_FORMAT = json.dumps({
     "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
@@ -24,13 +25,16 @@ def build(scope: Scope, code: functions.Code, draw: Draw, *, authorization: str,
     """The API and its function; the base URL, the API's id and the function."""
     name = scope.name
     handler = functions.build(
-        scope, functions.API, code, {**draw.settings, "STATE_MACHINE_ARN": draw.machine.arn},
-        {"state_machine": draw.machine.arn,
+        scope, functions.API, code,
+        {**draw.settings, "STATE_MACHINE_ARN": draw.machine.arn,
+         "INPUT_WINNERS_FUNCTION": draw.functions["InputWinners"].name},
+        {**draw.table_arns, "state_machine": draw.machine.arn, "input_winners": draw.functions["InputWinners"].arn,
          "winners_by_time_index": draw.winners.arn.apply(lambda a: f"{a}/index/{WINNERS_BY_TIME_INDEX}")},
     )
     api = aws.apigatewayv2.Api(
         f"{name}-api", **scope.named("Api"), protocol_type="HTTP",
-        description="Start lottery draws, read their results, list the winners", tags=scope.tags, opts=scope.opts(),
+        description="Commit to lottery draws, start them, read their results and proofs, list the winners",
+        tags=scope.tags, opts=scope.opts(),
     )
     integration = aws.apigatewayv2.Integration(
         f"{name}-api-integration", api_id=api.id, integration_type="AWS_PROXY",

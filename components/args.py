@@ -8,7 +8,7 @@ import pulumi
 
 from .api import AUTHORIZATIONS
 
-# TransactWriteItems takes 100 actions; a draw of k winners needs at most 3k+2.
+# TransactWriteItems takes 100 actions; a draw of k winners needs at most 3k+4 (3k+2 and its Ledger record).
 WINNERS_LIMIT = 32
 
 

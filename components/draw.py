@@ -1,5 +1,6 @@
-"""The core draw: the Employee, Winners and Draws tables, the Notification topic, the seed's four
-functions and the Lottery state machine that runs them."""
+"""The core draw: the Employee, Winners and Draws tables, the Ledger and Seeds tables that make draws
+verifiable, the Notification topic, the seed's four functions with Record Failure, and the Lottery
+state machine that runs them."""
 
 import json
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ class Draw:
     employee: aws.dynamodb.Table
     winners: aws.dynamodb.Table
     draws: aws.dynamodb.Table
+    ledger: aws.dynamodb.Table
+    seeds: aws.dynamodb.Table
     topic: aws.sns.Topic
     functions: dict[str, aws.lambda_.Function]
     machine: aws.sfn.StateMachine
@@ -33,7 +36,7 @@ def build(scope: Scope, code: functions.Code, settings: dict[str, pulumi.Input[s
           protect_winners: bool, winners_table_import: str | None, state_machine_logging: str,
           notification_emails) -> Draw:
     """The core draw; `settings` are the function settings that come from the component's args."""
-    employee, winners, draws = _tables(scope, stream, protect_winners, winners_table_import)
+    employee, winners, draws, ledger, seeds = _tables(scope, stream, protect_winners, winners_table_import)
     topic = aws.sns.Topic(f"{scope.name}-notification", **scope.named("Notification"), display_name="Lottery",
                           tags=scope.tags, opts=scope.opts())
     scope.subscribe_emails(topic, "email", notification_emails)
@@ -41,21 +44,25 @@ def build(scope: Scope, code: functions.Code, settings: dict[str, pulumi.Input[s
         "employee_table": employee.arn,
         "winners_table": winners.arn,
         "draws_table": draws.arn,
+        "ledger_table": ledger.arn,
+        "seeds_table": seeds.arn,
     }
     settings = {
         **settings,
         "EMPLOYEE_TABLE": employee.name,
         "WINNERS_TABLE": winners.name,
         "DRAWS_TABLE": draws.name,
+        "LEDGER_TABLE": ledger.name,
+        "SEEDS_TABLE": seeds.name,
         "WINNERS_BY_TIME_INDEX": WINNERS_BY_TIME_INDEX,
     }
     made = {spec.name: functions.build(scope, spec, code, settings, table_arns) for spec in functions.DRAW_FUNCTIONS}
     machine = _state_machine(scope, made, topic, draws, state_machine_logging)
-    return Draw(employee, winners, draws, topic, made, machine, settings, table_arns)
+    return Draw(employee, winners, draws, ledger, seeds, topic, made, machine, settings, table_arns)
 
 
 def _tables(scope: Scope, stream: bool, protect: bool, adopt: str | None):
-    """Employee, Winners and Draws: on-demand, point-in-time recovery, encrypted."""
+    """Employee, Winners, Draws, Ledger and Seeds: on-demand, point-in-time recovery, encrypted."""
     def table(suffix: str, key: str, opts=None, **kwargs) -> aws.dynamodb.Table:
         return aws.dynamodb.Table(
             f"{scope.name}-{suffix.lower()}", **{**scope.named(suffix), **kwargs}, billing_mode="PAY_PER_REQUEST",
@@ -90,7 +97,13 @@ def _tables(scope: Scope, stream: bool, protect: bool, adopt: str | None):
         stream_view_type="NEW_IMAGE" if stream else None,
     )
     draws = table("Draws", "draw_id", attributes=[{"name": "draw_id", "type": "S"}])
-    return employee, winners, draws
+    # Every import, commitment, draw and failure, hash-chained (handlers/ledger.py); protected as Winners is.
+    ledger = table("Ledger", "seq", pulumi.ResourceOptions(protect=protect), attributes=[{"name": "seq", "type": "N"}],
+                   deletion_protection_enabled=protect)
+    # Each draw's secret server seed until the draw reveals it: a table of its own, so that only
+    # Input Lottery Winners, which makes and reads them, is allowed to (handlers/input_winners.py).
+    seeds = table("Seeds", "draw_id", attributes=[{"name": "draw_id", "type": "S"}])
+    return employee, winners, draws, ledger, seeds
 
 
 def _state_machine(scope: Scope, made: dict[str, aws.lambda_.Function], topic: aws.sns.Topic,

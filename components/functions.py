@@ -37,8 +37,22 @@ class FunctionSpec:
     memory: int = 256
 
 
-# The seed's four functions, in the order the state machine runs them.
-INPUT_WINNERS = FunctionSpec("InputWinners", "input_winners", ("MAX_WINNERS",), lambda a: [])
+# The ledger's head and records: appending one is an Update of item 0 and a Put (handlers/ledger.py).
+def _append_records(a: Mapping[str, str], *, batch: bool = False) -> dict:
+    return allow("AppendLedgerRecords", [*(["dynamodb:BatchGetItem"] if batch else []), "dynamodb:GetItem",
+                                         "dynamodb:PutItem", "dynamodb:UpdateItem"], [a["ledger_table"]])
+
+
+# The seed's four functions, in the order the state machine runs them, and Record Failure.
+INPUT_WINNERS = FunctionSpec(
+    "InputWinners", "input_winners", ("MAX_WINNERS", "DRAWS_TABLE", "LEDGER_TABLE", "SEEDS_TABLE"),
+    lambda a: [
+        # ConditionCheckItem: the commitment names the roster the pool holds at that moment.
+        allow("CommitDraws", ["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem",
+                              "dynamodb:PutItem"], [a["draws_table"]]),
+        _append_records(a, batch=True),  # the head is read with the pool
+        allow("KeepServerSeeds", ["dynamodb:GetItem", "dynamodb:PutItem"], [a["seeds_table"]]),
+    ])
 RANDOM_SELECT_WINNERS = FunctionSpec(
     "RandomSelectWinners", "random_select_winners",
     ("DRAWS_TABLE", "EMPLOYEE_TABLE", "MAX_ATTEMPTS"),
@@ -50,32 +64,48 @@ VALIDATE_WINNERS = FunctionSpec(
     "ValidateWinners", "validate_winners", ("WINNERS_TABLE",),
     lambda a: [allow("ReadPastWinners", ["dynamodb:BatchGetItem"], [a["winners_table"]])])
 RECORD_WINNERS = FunctionSpec(
-    "RecordWinners", "record_winners", ("DRAWS_TABLE", "EMPLOYEE_TABLE", "WINNERS_TABLE", "LOTTERY_NAME"),
+    "RecordWinners", "record_winners", ("DRAWS_TABLE", "EMPLOYEE_TABLE", "WINNERS_TABLE", "LEDGER_TABLE", "LOTTERY_NAME"),
     # TransactWriteItems is authorised action by action: Put and Update on each table.
     lambda a: [
-        allow("RecordDrawAndPool", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
+        allow("RecordDrawAndPool", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
         allow("RecordWinners", ["dynamodb:PutItem"], [a["winners_table"]]),
         allow("SwapSerials", ["dynamodb:PutItem"], [a["employee_table"]]),
+        _append_records(a),
     ])
-DRAW_FUNCTIONS = (INPUT_WINNERS, RANDOM_SELECT_WINNERS, VALIDATE_WINNERS, RECORD_WINNERS)
+RECORD_FAILURE = FunctionSpec(
+    "RecordFailure", "record_failure", ("DRAWS_TABLE", "LEDGER_TABLE"),
+    lambda a: [
+        allow("MarkDrawFailed", ["dynamodb:UpdateItem"], [a["draws_table"]]),
+        _append_records(a),
+    ])
+DRAW_FUNCTIONS = (INPUT_WINNERS, RANDOM_SELECT_WINNERS, VALIDATE_WINNERS, RECORD_WINNERS, RECORD_FAILURE)
 
 # The optional features' functions.
 API = FunctionSpec(
-    "Api", "api", ("STATE_MACHINE_ARN", "WINNERS_TABLE", "WINNERS_BY_TIME_INDEX", "LOTTERY_NAME", "MAX_WINNERS"),
+    "Api", "api", ("STATE_MACHINE_ARN", "WINNERS_TABLE", "WINNERS_BY_TIME_INDEX", "LOTTERY_NAME", "MAX_WINNERS",
+                   "DRAWS_TABLE", "LEDGER_TABLE", "EMPLOYEE_TABLE", "INPUT_WINNERS_FUNCTION"),
     lambda a: [
         allow("StartDraws", ["states:StartExecution"], [a["state_machine"]]),
         # Standard executions only: the component makes no Express machine.
         allow("ReadDraws", ["states:DescribeExecution"], [execution_arn(a["state_machine"], "*")]),
         allow("ListWinners", ["dynamodb:Query"], [a["winners_by_time_index"]]),
+        # Commitments are made by Input Lottery Winners, the one function that keeps server seeds.
+        allow("CommitDraws", ["lambda:InvokeFunction"], [a["input_winners"]]),
+        allow("ReadCommitments", ["dynamodb:GetItem"], [a["draws_table"]]),
+        # GET /draws/{id}/proof: the Ledger, and the rosters its imports committed to.
+        allow("ReadLedger", ["dynamodb:GetItem", "dynamodb:Scan"], [a["ledger_table"]]),
+        allow("ReadRosters", ["dynamodb:Query"], [a["employee_table"]]),
     ])
 IMPORT_ROSTER = FunctionSpec(
-    "ImportRoster", "import_roster", ("EMPLOYEE_TABLE", "WINNERS_TABLE", "DRAWS_TABLE", "ROSTER_NOTICES_TOPIC_ARN"),
+    "ImportRoster", "import_roster", ("EMPLOYEE_TABLE", "WINNERS_TABLE", "DRAWS_TABLE", "LEDGER_TABLE",
+                                      "ROSTER_NOTICES_TOPIC_ARN"),
     lambda a: [
         allow("ReadUploadedRosters", ["s3:GetObject", "s3:GetObjectVersion"], [f"{a['roster_bucket']}/*"]),
         allow("ReadPastWinners", ["dynamodb:Scan"], [a["winners_table"]]),
         # Writes the new generation and deletes the ones it replaced.
         allow("WriteRosterGenerations", ["dynamodb:BatchWriteItem"], [a["employee_table"]]),
         allow("SwitchPool", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
+        _append_records(a),
         allow("NoticeRosters", ["sns:Publish"], [a["roster_notices_topic"]]),
         allow("SendFailures", ["sqs:SendMessage"], [a["dead_letters"]]),
     ],

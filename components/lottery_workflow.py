@@ -19,6 +19,8 @@ OUTPUTS = (
     ("employee_table_name", "employee_table"),
     ("winners_table_name", "winners_table"),
     ("draws_table_name", "draws_table"),
+    ("ledger_table_name", "ledger_table"),
+    ("seeds_table_name", "seeds_table"),
     ("notification_topic_arn", "notification_topic_arn"),
     ("function_names", "function_names"),
     ("api_url", "api_url"),
@@ -33,8 +35,9 @@ OUTPUTS = (
 
 
 class LotteryWorkflow(pulumi.ComponentResource):
-    """Employee, Winners and Draws tables, the Notification topic, the four functions with a role
-    each, and the Lottery state machine that draws, records and then announces winners; by default
+    """Employee, Winners and Draws tables, the Ledger and Seeds tables of verifiable draws, the
+    Notification topic, the four functions and Record Failure with a role each, and the Lottery
+    state machine that commits to a draw, draws, records and then announces winners; by default
     also an HTTP API in front of it, a roster bucket whose uploads import themselves, and
     WinnerDrawn events on an EventBridge bus, with a dead-letter queue and an alarm for what fails."""
 
@@ -46,7 +49,11 @@ class LotteryWorkflow(pulumi.ComponentResource):
     winners_table_name: pulumi.Output[str]
     """Every winner ever drawn, with the draw that chose them."""
     draws_table_name: pulumi.Output[str]
-    """One audit record per draw, and the pool's size."""
+    """One item per draw (its commitment, then its winners or its failure), and the pool's size."""
+    ledger_table_name: pulumi.Output[str]
+    """Every import, commitment, draw and failure, hash-chained: what `lottery verify` checks."""
+    seeds_table_name: pulumi.Output[str]
+    """Each draw's secret server seed, which only Input Lottery Winners reads, until the draw reveals it."""
     notification_topic_arn: pulumi.Output[str]
     function_names: pulumi.Output[dict[str, str]]
     """Physical name of each function, by the seed's name (InputWinners, RandomSelectWinners, ...,
@@ -88,6 +95,7 @@ class LotteryWorkflow(pulumi.ComponentResource):
         self.state_machine_arn, self.state_machine_name = core.machine.arn, core.machine.name
         self.employee_table_name, self.winners_table_name = core.employee.name, core.winners.name
         self.draws_table_name, self.notification_topic_arn = core.draws.name, core.topic.arn
+        self.ledger_table_name, self.seeds_table_name = core.ledger.name, core.seeds.name
         self.api_url = self.api_id = self.roster_bucket = self.event_bus_name = None
         self.winner_events_queue_url = self.dead_letter_queue_url = self.alarm_topic_arn = None
         self.announcement_queue_url = None

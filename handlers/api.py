@@ -1,7 +1,14 @@
-"""The API front door (API Gateway HTTP API, payload format 2.0): start a draw, read one, list winners.
+"""The API front door (API Gateway HTTP API, payload format 2.0): commit to a draw, start one, read
+one and its proof, list winners.
 
+    POST /commitments  {"winners": N, "public": "<what will be mixed in>"}
+                                       -> 201, the commit record; Location: /draws/<id>
     POST /draws        {"winners": N}  -> 202, {"draw_id": "Lottery-<uuid>"}, Location: /draws/<id>
-    GET  /draws/{id}                   -> 200 status, winners, announcement, error; 404 if unknown
+                       {"commitment": "<draw id>", "public_value": "<the value>"}: draw a committed draw
+    GET  /draws/{id}                   -> 200 status, winners, announcement, error, commitment and
+                                          Ledger record; 404 if unknown
+    GET  /draws/{id}/proof?employee=   -> 200 the Ledger bundle up to the draw (`lottery verify` reads it),
+                                          with its rosters, or one employee's inclusion proofs
     GET  /winners?limit=&next=         -> 200 winners newest first, one page, and the next page's token
 """
 
@@ -14,6 +21,7 @@ import uuid
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from . import proofs
 from .common import InvalidInput, client, int_setting, plain, setting, table, winners_count
 from .payloads import execution_arn, outcome
 
@@ -43,33 +51,87 @@ def _json_body(event):
 
 
 def start_draw(event) -> dict:
-    # Checked here, before anything starts, and again by Input Lottery Winners.
-    count = winners_count(_json_body(event), "winners", int_setting("MAX_WINNERS"))
-    draw_id = f"Lottery-{uuid.uuid4()}"
-    client("stepfunctions").start_execution(
-        stateMachineArn=setting("STATE_MACHINE_ARN"), name=draw_id, input=json.dumps({"input": count}))
+    body = _json_body(event)
+    if isinstance(body, dict) and "commitment" in body:
+        draw_id = _draw_id(body["commitment"])
+        if not (isinstance(body.get("public_value"), str) and body["public_value"]):
+            raise InvalidInput("public_value (the value the commitment named) is missing")
+        execution_input: dict = {"public_value": body["public_value"]}
+        committed = _draw_item(draw_id)
+        if committed is None or committed.get("status") != "committed":
+            raise NotFound(f"no commitment {draw_id} waiting to be drawn")
+        count = committed["commitment"]["winners"]
+    else:
+        # Checked here, before anything starts, and again by Input Lottery Winners.
+        count = winners_count(body, "winners", int_setting("MAX_WINNERS"))
+        draw_id, execution_input = f"Lottery-{uuid.uuid4()}", {"input": count}
+    sfn = client("stepfunctions")
+    try:
+        sfn.start_execution(stateMachineArn=setting("STATE_MACHINE_ARN"), name=draw_id, input=json.dumps(execution_input))
+    except sfn.exceptions.ExecutionAlreadyExists:
+        raise InvalidInput(f"draw {draw_id} was started already") from None
     return respond(202, {"draw_id": draw_id, "status": "RUNNING", "winners": count}, {"Location": f"/draws/{draw_id}"})
 
 
+def commit_draw(event) -> dict:
+    body = _json_body(event)
+    count = winners_count(body, "winners", int_setting("MAX_WINNERS"))
+    if not isinstance(body.get("public"), str):
+        raise InvalidInput('"public" (what will be mixed in, which nobody knows yet) must be text')
+    # Input Lottery Winners commits: it alone may make and read server seeds.
+    answer = client("lambda").invoke(FunctionName=setting("INPUT_WINNERS_FUNCTION"),
+                                     Payload=json.dumps({"commit": {"input": count, "public": body["public"]}}).encode())
+    result = json.loads(answer["Payload"].read() or b"{}")
+    if answer.get("FunctionError"):
+        if result.get("errorType") in ("InvalidInput", "NotEnoughEligibleEmployees", "RosterNotRecorded"):
+            raise InvalidInput(f"{result['errorType']}: {result.get('errorMessage')}")
+        raise RuntimeError(f"Input Lottery Winners failed: {result}")
+    record = result["commitment"]
+    return respond(201, record, {"Location": f"/draws/{record['draw_id']}"})
+
+
+def _draw_id(value) -> str:
+    if not (isinstance(value, str) and DRAW_ID.fullmatch(value)):
+        raise NotFound(f"no draw {value!r}: draw ids look like Lottery-<uuid>")
+    return value
+
+
+def _draw_item(draw_id: str) -> dict | None:
+    item = table("DRAWS_TABLE").get_item(Key={"draw_id": draw_id}, ConsistentRead=True).get("Item")
+    return plain(item) if item else None
+
+
 def get_draw(event) -> dict:
-    draw_id = (event.get("pathParameters") or {}).get("id", "")
-    if not DRAW_ID.fullmatch(draw_id):
-        raise NotFound(f"no draw {draw_id!r}: draw ids look like Lottery-<uuid>")
-    sfn = client("stepfunctions")
+    draw_id = _draw_id((event.get("pathParameters") or {}).get("id", ""))
+    sfn, item = client("stepfunctions"), _draw_item(draw_id) or {}
     try:
         execution = sfn.describe_execution(executionArn=execution_arn(setting("STATE_MACHINE_ARN"), draw_id))
     except sfn.exceptions.ExecutionDoesNotExist:
-        raise NotFound(f"no draw {draw_id}") from None
+        if item.get("status") != "committed":
+            raise NotFound(f"no draw {draw_id}") from None
+        execution = {"status": "COMMITTED"}  # committed, waiting for its public value
     winners, announcement = outcome(execution)
     return respond(200, {
         "draw_id": draw_id,
         "status": execution["status"],
-        "started_at": execution["startDate"].isoformat(),
+        "started_at": execution["startDate"].isoformat() if "startDate" in execution else None,
         "winners": winners,
         "announcement": announcement,
         "error": execution.get("error"),
         "cause": execution.get("cause"),
+        "commitment": item.get("commitment"),
+        "record": item.get("record"),
     })
+
+
+def get_proof(event) -> dict:
+    draw_id = _draw_id((event.get("pathParameters") or {}).get("id", ""))
+    employee = (event.get("queryStringParameters") or {}).get("employee") or None
+    try:
+        found = proofs.bundle(table("LEDGER_TABLE"), table("EMPLOYEE_TABLE"), employee=employee, draw_id=draw_id)
+    except proofs.NoSuchDraw as error:
+        raise NotFound(str(error)) from None
+    return respond(200, found)
 
 
 def _page_token(key: dict | None) -> str | None:
@@ -122,7 +184,8 @@ def list_winners(event) -> dict:
     })
 
 
-ROUTES = {"POST /draws": start_draw, "GET /draws/{id}": get_draw, "GET /winners": list_winners}
+ROUTES = {"POST /commitments": commit_draw, "POST /draws": start_draw, "GET /draws/{id}": get_draw,
+          "GET /draws/{id}/proof": get_proof, "GET /winners": list_winners}
 
 
 def handler(event, context):

@@ -23,7 +23,8 @@ def handler(event, context):
         try:
             if text is None:
                 raise InvalidRoster("the file is not UTF-8 text")
-            pool = write_roster(parse_roster(text), table("EMPLOYEE_TABLE"), table("WINNERS_TABLE"), table("DRAWS_TABLE"))
+            pool = write_roster(parse_roster(text), table("EMPLOYEE_TABLE"), table("WINNERS_TABLE"), table("DRAWS_TABLE"),
+                                    table("LEDGER_TABLE"))
         except (InvalidRoster, RosterSuperseded) as error:
             # Returned, not raised: a retry would only reject the same file again.
             notify("Lottery roster rejected", f"s3://{bucket}/{key} was not imported, and nothing was changed: {error}")

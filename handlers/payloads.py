@@ -22,12 +22,39 @@ class Started(TypedDict):
     draw: Draw
 
 
+class Commitment(TypedDict):
+    """A commit record of the Ledger (docs/VERIFY.md)."""
+
+    seq: int
+    prev: str
+    hash: str
+    kind: str
+    draw_id: str
+    at: str
+    roster: str
+    """The Merkle root of the roster the draw is from."""
+    winners: int
+    seed_hash: str
+    public: str | None
+    """What will be mixed in (its description), or None: operator randomness only."""
+
+
+class Committed(TypedDict):
+    """What Input Lottery Winners returns when invoked to commit only (`lottery commit`)."""
+
+    commitment: Commitment
+
+
 class Request(TypedDict):
-    """What Input Lottery Winners returns: a checked number of winners."""
+    """What Input Lottery Winners returns: a checked number of winners, and the draw's commitment."""
 
     draw: Draw
     num_of_winners: int
     attempt: int
+    commitment: Commitment
+    seed: str
+    """The server seed (hex), revealed from here on: the public value, if any, is fixed by now."""
+    public_value: str | None
 
 
 class Employee(TypedDict, total=False):
@@ -40,8 +67,13 @@ class Employee(TypedDict, total=False):
     employee_entry_date: str
 
 
-Move = TypedDict("Move", {"employee": Employee, "from": int, "to": int})
-"""A survivor above the new pool size swapping places with the winner at `to`."""
+class Place(TypedDict):
+    """A lottery serial whose employee the draw changes (Fisher-Yates swaps), from `was` to `employee`."""
+
+    serial: int
+    employee: Employee
+    was: str
+    """The employee_id there when Random Select read it."""
 
 
 class Selection(TypedDict):
@@ -50,7 +82,7 @@ class Selection(TypedDict):
     pool_size: int
     eligible: int
     winners: list[Employee]
-    moves: list[Move]
+    places: list[Place]
 
 
 class Selected(Request):
@@ -70,6 +102,8 @@ class Recorded(Validated):
     """What Record In Dynamodb returns."""
 
     recorded_at: str
+    record: dict
+    """The draw's Ledger record."""
 
 
 class Winner(TypedDict):

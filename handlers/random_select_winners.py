@@ -1,53 +1,65 @@
-"""Random Select Winners: a uniform draw from the employees who never won, in O(k) reads.
+"""Random Select Winners: the draw's winners, by selection algorithm v1 (docs/VERIFY.md), in O(k) reads.
 
 The live roster generation (named in the Draws table's pool item, see pool.py) holds every
-employee at a lottery serial, its Employee table key; those who can still win hold 1..E. Picking k
-distinct serials from 1..E is a uniform draw from exactly those employees. To keep 1..E-k dense
-once the winners leave, each winner below E-k swaps places with a survivor above it: a partial
-Fisher-Yates shuffle stored in the table. Record In Dynamodb applies the swaps and the new E in one
+employee at a lottery serial, its Employee table key; those who can still win hold 1..E. The draw
+seed, from the revealed server seed and the draw's public inputs, gives k positions; step i swaps
+the employee at position i's pick with the one at E-i, who wins (a partial Fisher-Yates shuffle
+stored in the table). The positions depend on the seed and E alone, so the at most 2k employees
+the swaps touch are read in one request. Record In Dynamodb writes the swaps and the new E in one
 transaction, conditional on nothing having changed since this read.
 """
 
 from . import batches, pool
-from .common import LotteryError, NotEnoughEligibleEmployees, TooManyAttempts, int_setting, plain, rng, table
+from .common import LotteryError, NotEnoughEligibleEmployees, TooManyAttempts, int_setting, plain, table
 from .payloads import Request, Selected, Selection
+from .verifiable import draw_inputs, draw_seed, picks, shuffle
 
 
 class RosterIncomplete(LotteryError):
     """The live roster generation lacks a serial the pool counts: its items were changed by hand."""
 
 
-def plan(eligible: int, count: int, random=None) -> tuple[list[int], list[tuple[int, int]]]:
-    """Serials of `count` winners chosen uniformly from 1..eligible, and the (from, to) moves
-    that refill the winners' places below eligible-count from the survivors above it."""
+class RosterReplaced(LotteryError):
+    """A roster imported after the draw's commitment is live: the draw is not from the roster it committed to."""
+
+
+class Positions(dict):
+    """position -> the position whose employee is there now; unmoved positions are not stored."""
+
+    def __missing__(self, position: int) -> int:
+        return position
+
+
+def plan(seed: bytes, eligible: int, count: int) -> tuple[list[int], Positions]:
+    """The serials of the `count` winners in the pool as it was, and where the draw's swaps leave
+    everyone they touch."""
     if count > eligible:
-        raise NotEnoughEligibleEmployees(
-            f"{count} winners asked for, but only {eligible} employees have never won"
-        )
-    chosen = (random or rng).sample(range(1, eligible + 1), count)
-    remaining = eligible - count
-    holes = sorted(s for s in chosen if s <= remaining)
-    taken = set(chosen)
-    movers = [s for s in range(remaining + 1, eligible + 1) if s not in taken]
-    return chosen, list(zip(movers, holes, strict=True))  # one survivor above for each hole below
+        raise NotEnoughEligibleEmployees(f"{count} winners asked for, but only {eligible} employees have never won")
+    order = Positions()
+    winners = shuffle(order, eligible, picks(seed, eligible, count))
+    return winners, order
 
 
 def handler(event: Request, context) -> Selected:
     draw_id, attempt = event["draw"]["id"], event["attempt"] + 1
     if attempt > int_setting("MAX_ATTEMPTS"):
         raise TooManyAttempts(f"gave up after {attempt - 1} attempts lost to concurrent draws")
-    # A failure from here on lets go of the pool in the state machine's Release Pool.
+    # A failure from here on is recorded, and lets go of the pool, in the state machine's Record Failure.
     held = pool.acquire(table("DRAWS_TABLE"), draw_id)
-    return {**event, "attempt": attempt, "selection": select(held, event["num_of_winners"])}
+    return {**event, "attempt": attempt, "selection": select(held, event)}
 
 
-def select(held: dict, count: int) -> Selection:
-    """Winners and moves for `count` winners from the pool item `held`."""
-    eligible, roster = int(held["eligible"]), held["roster"]
+def select(held: dict, event: Request) -> Selection:
+    """The winners and the changed places of the draw `event` from the pool item `held`."""
+    eligible, roster, commitment = int(held["eligible"]), held["roster"], event["commitment"]
     if not roster:  # a new stack, or one upgraded from before roster generations
         raise NotEnoughEligibleEmployees("no roster has been imported yet: import one (`lottery import`, or an upload)")
-    chosen, moves = plan(eligible, count)
-    wanted = chosen + [source for source, _ in moves]
+    if held.get("roster_root") != commitment["roster"]:
+        raise RosterReplaced(f"the roster the draw committed to ({commitment['roster'][:12]}…) was replaced before it drew")
+    seed = draw_seed(event["seed"], draw_inputs(event["draw"]["id"], commitment["seq"], commitment["roster"],
+                                                commitment["winners"], event["public_value"]))
+    chosen, order = plan(seed, eligible, commitment["winners"])
+    wanted = sorted(order)
     found = batches.get_all(table("EMPLOYEE_TABLE"), [{"roster": roster, "lottery_serial": s} for s in wanted],
                             ConsistentRead=True)
     at = {int(item["lottery_serial"]): plain(item) for item in found}
@@ -58,5 +70,5 @@ def select(held: dict, count: int) -> Selection:
         "pool_size": int(held["pool_size"]),
         "eligible": eligible,
         "winners": [at[s] for s in chosen],
-        "moves": [{"employee": at[source], "from": source, "to": target} for source, target in moves],
+        "places": [{"serial": s, "employee": at[order[s]], "was": at[s]["employee_id"]} for s in wanted if order[s] != s],
     }

@@ -1,91 +1,89 @@
-"""Record In Dynamodb: one conditional transaction records the winners, the draw and the new pool.
+"""Record In Dynamodb: one conditional transaction records the winners, the draw, its Ledger record
+and the new pool.
 
 Every condition guards against a concurrent draw or import: the pool still has the roster and size
-that were read and is still held by this draw (pool.py), each winner was never recorded, and each
-pair of places that swap still holds who was read there. If any fails, nothing is written and the
-workflow selects again. A retry of this task after a write that did succeed finds its own draw record and
-reports success, so a winner is never drawn twice for one draw.
+that were read and is still held by this draw (pool.py), the draw is still only committed, each
+winner was never recorded, and each place the swaps change still holds who was read there. If any
+fails, nothing is written and the workflow selects again. A retry of this task after a write that
+did succeed finds its own draw recorded and reports success, so a winner is never drawn twice for
+one draw.
 """
 
-from datetime import UTC, datetime
-
-from boto3.dynamodb.types import TypeSerializer
-
+from . import ledger
 from .common import POOL_KEY, DrawConflict, client, setting
-from .payloads import Draw, Recorded, Selection, Validated
-
-_serialize = TypeSerializer().serialize
-
-
-def _item(values: dict) -> dict:
-    return {k: _serialize(v) for k, v in values.items()}
+from .ledger import typed
+from .payloads import Recorded, Validated
 
 
-def transaction(draw: Draw, selection: Selection, recorded_at: str, tables: dict, lottery: str) -> list[dict]:
-    """The TransactWriteItems actions for one draw (3k+2 at most for k winners)."""
+def draw_record(event: Validated, recorded_at: str) -> dict:
+    """The body of the draw's Ledger record: what a verifier needs to recompute it."""
+    selection, commitment = event["selection"], event["commitment"]
+    return {
+        "kind": "draw", "draw_id": event["draw"]["id"], "at": recorded_at, "started_at": event["draw"]["started_at"],
+        "commitment": commitment["seq"], "roster": commitment["roster"], "eligible": selection["eligible"],
+        "public_value": event["public_value"], "seed": event["seed"],
+        "winners": [{"employee_id": w["employee_id"], "employee_name": w["employee_name"]} for w in selection["winners"]],
+    }
+
+
+def transaction(event: Validated, record: dict, tables: dict, lottery: str) -> list[dict]:
+    """The TransactWriteItems actions of one draw beside its Ledger record's two (3k+2 at most for k winners)."""
+    draw, selection = event["draw"], event["selection"]
     winners, eligible, roster = selection["winners"], selection["eligible"], selection["roster"]
     actions = [
         {"Update": {
-            "TableName": tables["draws"], "Key": _item(POOL_KEY),
+            "TableName": tables["draws"], "Key": typed(POOL_KEY),
             # Records and lets go of the pool, if this draw still holds it (see pool.py).
             "UpdateExpression": "SET eligible = :after REMOVE holder, lease_until",
             "ConditionExpression": "roster = :roster AND eligible = :before AND holder = :me",
-            "ExpressionAttributeValues": _item({":roster": roster, ":before": eligible, ":after": eligible - len(winners),
+            "ExpressionAttributeValues": typed({":roster": roster, ":before": eligible, ":after": eligible - len(winners),
                                                 ":me": draw["id"]}),
         }},
-        {"Put": {
-            "TableName": tables["draws"],
-            "Item": _item({
-                "draw_id": draw["id"], "started_at": draw["started_at"], "recorded_at": recorded_at,
-                "roster": roster, "pool_size": selection["pool_size"], "eligible": eligible,
-                "winners": [{"employee_id": w["employee_id"], "employee_name": w["employee_name"]} for w in winners],
-            }),
-            "ConditionExpression": "attribute_not_exists(draw_id)",
+        {"Update": {
+            "TableName": tables["draws"], "Key": typed({"draw_id": draw["id"]}),
+            "UpdateExpression": "SET #status = :drawn, started_at = :started, recorded_at = :at, roster = :roster,"
+                                " pool_size = :size, eligible = :eligible, winners = :winners, #record = :record",
+            "ConditionExpression": "#status = :committed",
+            "ExpressionAttributeNames": {"#status": "status", "#record": "record"},
+            "ExpressionAttributeValues": typed({
+                ":drawn": "drawn", ":committed": "committed", ":started": draw["started_at"], ":at": record["at"],
+                ":roster": roster, ":size": selection["pool_size"], ":eligible": eligible,
+                ":winners": record["winners"], ":record": record}),
         }},
     ]
-    for w in winners:
+    for w in record["winners"]:
         actions.append({"Put": {
             "TableName": tables["winners"],
-            "Item": _item({
-                "employee_id": w["employee_id"], "employee_name": w["employee_name"],
-                "draw_id": draw["id"], "drawn_at": recorded_at,
+            "Item": typed({
+                **w, "draw_id": draw["id"], "drawn_at": record["at"], "ledger_seq": record["seq"],
                 "lottery": lottery,  # the partition of the newest-first index the API reads
             }),
             "ConditionExpression": "attribute_not_exists(employee_id)",
         }})
-    by_serial = {w["lottery_serial"]: w for w in winners}
-    for move in selection["moves"]:
-        mover, winner = move["employee"], by_serial[move["to"]]
-        # The two swap places: each Put only if its place still holds whom Random Select read there.
-        for who, serial, was in ((mover, move["to"], winner), (winner, move["from"], mover)):
-            actions.append({"Put": {
-                "TableName": tables["employee"],
-                "Item": _item({**who, "roster": roster, "lottery_serial": serial}),
-                "ConditionExpression": "employee_id = :was",
-                "ExpressionAttributeValues": _item({":was": was["employee_id"]}),
-            }})
+    for place in selection["places"]:
+        # Each Put only if its place still holds whom Random Select read there.
+        actions.append({"Put": {
+            "TableName": tables["employee"],
+            "Item": typed({**place["employee"], "roster": roster, "lottery_serial": place["serial"]}),
+            "ConditionExpression": "employee_id = :was",
+            "ExpressionAttributeValues": typed({":was": place["was"]}),
+        }})
     return actions
 
 
 def handler(event: Validated, context) -> Recorded:
     dynamodb_client = client("dynamodb")
-    tables = {
-        "employee": setting("EMPLOYEE_TABLE"),
-        "winners": setting("WINNERS_TABLE"),
-        "draws": setting("DRAWS_TABLE"),
-    }
-    draw = event["draw"]
-    recorded_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    tables = {"employee": setting("EMPLOYEE_TABLE"), "winners": setting("WINNERS_TABLE"), "draws": setting("DRAWS_TABLE")}
+    body = draw_record(event, ledger.now())
     try:
-        dynamodb_client.transact_write_items(
-            TransactItems=transaction(draw, event["selection"], recorded_at, tables, setting("LOTTERY_NAME"))
-        )
+        record = ledger.write_with_record(dynamodb_client, setting("LEDGER_TABLE"), body,
+                                          lambda record: transaction(event, record, tables, setting("LOTTERY_NAME")))
     except dynamodb_client.exceptions.TransactionCanceledException as error:
         recorded = dynamodb_client.get_item(
-            TableName=tables["draws"], Key=_item({"draw_id": draw["id"]}), ConsistentRead=True
+            TableName=tables["draws"], Key=typed({"draw_id": event["draw"]["id"]}), ConsistentRead=True
         ).get("Item")
-        if recorded is None:
+        if recorded is None or recorded["status"]["S"] != "drawn":
             reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
             raise DrawConflict(f"another draw changed the pool first ({', '.join(map(str, reasons))})") from None
-        recorded_at = recorded["recorded_at"]["S"]
-    return {**event, "recorded_at": recorded_at}
+        return {**event, "recorded_at": recorded["recorded_at"]["S"], "record": ledger.untyped(recorded)["record"]}
+    return {**event, "recorded_at": record["at"], "record": record}

@@ -4,7 +4,8 @@
 Accepted files: CSV with comma or pipe delimiters (employee_id, employee_name, optional
 employee_entry_date, optional lottery_serial; a header row is optional), or the seed's
 `request-items.json` for `aws dynamodb batch-write-item`. Serials, when given, must be dense
-1..N: they fix the order of the pool. Employees who already won stay winners, placed above the pool.
+1..N; the pool's order is the one docs/VERIFY.md specifies, from employee_id, so that anyone can
+rebuild it. Employees who already won stay winners, placed above the pool.
 """
 
 import csv
@@ -13,10 +14,13 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
-from . import batches, pool
-from .common import POOL_KEY, InvalidRoster, LotteryError, plain, scan_all
+from . import batches, ledger, pool
+from .common import POOL_KEY, SDK_CONFIG, InvalidRoster, LotteryError, plain, scan_all
+from .ledger import typed
+from .verifiable import initial_order, merkle_root, roster_leaves
 
 FIELDS = ("employee_id", "employee_name", "employee_entry_date", "lottery_serial")
 _MAX_REPORTED = 5
@@ -99,8 +103,6 @@ def parse_roster(text: str) -> list[dict]:
     if problems:
         more = f" (and {len(problems) - _MAX_REPORTED} more)" if len(problems) > _MAX_REPORTED else ""
         raise InvalidRoster("; ".join(problems[:_MAX_REPORTED]) + more)
-    if serials:
-        employees.sort(key=lambda e: e["lottery_serial"])
     return [{k: v for k, v in e.items() if k not in ("line", "lottery_serial")} for e in employees]
 
 
@@ -112,18 +114,20 @@ class RosterSuperseded(LotteryError):
     """A roster whose import started later went live first; this one was removed, not switched in."""
 
 
-def write_roster(employees: list[dict], employee_table, winners_table, draws_table, *, write_all=batches.write_all) -> dict:
+def write_roster(employees: list[dict], employee_table, winners_table, draws_table, ledger_table, *,
+                 write_all=batches.write_all) -> dict:
     """Make `employees` the live roster; the pool item after, with how many items were written
-    and how many of the replaced generations' were removed. `write_all(table, requests)` sends
+    and how many of abandoned generations' were removed. `write_all(table, requests)` sends
     the roster's writes (BatchWriteItem; the offline twin's command passes its own).
 
-    The new roster is written as a generation of the Employee table beside the live one; then the
-    import holds the pool as a draw does, places anyone who won meanwhile above the line, and
-    switches the pool to the new generation in one conditional write. The generations older than
-    it are deleted after. A failure before the switch leaves the live roster as it was: the pool
-    lists every generation written and not yet deleted (`generations`, as `<id>/<size>`) from
-    before its first write, so the next import deletes a half-written one. Past winners are
-    matched by employee_id.
+    The new roster is written as a generation of the Employee table beside the live one, in the
+    pool order docs/VERIFY.md specifies (sorted by employee_id, past winners, matched by
+    employee_id, swapped out above the line); then the import holds the pool as a draw does,
+    swaps out anyone who won meanwhile, and switches the pool to the new generation in one
+    transaction with its Ledger record, which holds the roster's Merkle root. A failure before the
+    switch leaves the live roster as it was: the pool lists every generation written and not yet
+    live (`generations`, as `<id>/<size>`) from before its first write, so the next import deletes
+    a half-written one. A generation that was live is kept: its draws are verified against it.
 
     Generation ids begin with the time the import started, and the pool only ever switches to a
     later one: of two imports at once (two uploads, or one S3 event delivered twice) the later
@@ -132,14 +136,14 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
     generation = f"{datetime.now(UTC):%Y%m%dT%H%M%S.%f}-{secrets.token_hex(4)}"
     listed = f"{generation}/{len(employees)}"
     draws_table.update_item(Key=POOL_KEY, UpdateExpression="ADD generations :g", ExpressionAttributeValues={":g": {listed}})
+    by_id = {e["employee_id"]: e for e in employees}
+    _, leaves = roster_leaves(employees)
     won = _winners(winners_table)
-    order = [e for e in employees if e["employee_id"] not in won]
-    eligible = len(order)
-    order += [e for e in employees if e["employee_id"] in won]
+    order, eligible = initial_order(list(by_id), set(won))
 
-    def write(serials) -> int:
+    def write(places) -> int:
         return write_all(employee_table, [
-            {"PutRequest": {"Item": {**order[s], "roster": generation, "lottery_serial": s + 1}}} for s in sorted(serials)])
+            {"PutRequest": {"Item": {**by_id[order[p]], "roster": generation, "lottery_serial": p + 1}}} for p in sorted(places)])
 
     written = write(range(len(order)))
     holder = f"import-{generation}"
@@ -149,30 +153,48 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
             raise RosterSuperseded(f"roster {held.get('roster')}, imported after this one started, is live: this one"
                                    " was removed, not switched in")
         # While the import holds the pool no draw can record: the winners read now are final.
-        moved, eligible = _exclude(order, eligible, _winners(winners_table) - won)
-        written += write(moved)
-        live = draws_table.update_item(
-            Key=POOL_KEY,
-            UpdateExpression="SET roster = :roster, pool_size = :size, eligible = :eligible, imported_at = :at"
-                             " REMOVE holder, lease_until",
-            ConditionExpression="holder = :me",
-            ExpressionAttributeValues={":roster": generation, ":size": len(order), ":eligible": eligible, ":me": holder,
-                                       ":at": datetime.now(UTC).isoformat(timespec="milliseconds")},
-            ReturnValues="ALL_NEW",
-        )["Attributes"]
+        if (now := _winners(winners_table)).keys() & by_id.keys() != won.keys() & by_id.keys():
+            before, (order, eligible) = order, initial_order(list(by_id), set(now))
+            written += write(p for p, employee_id in enumerate(order) if before[p] != employee_id)
+        live = _switch(draws_table, ledger_table, holder, listed, {
+            "kind": "import", "at": ledger.now(), "generation": generation, "roster": merkle_root(leaves),
+            "size": len(order), "eligible": eligible,
+            # Excluded as winners, though no draw in the Ledger made them so: won before the Ledger began.
+            "prior_winners": sorted(e for e in by_id if e in now and not now[e]),
+        })
     except BaseException as error:
         pool.release(draws_table, holder)
         if isinstance(error, RosterSuperseded):
             _remove(employee_table, draws_table, listed, write_all)
         raise
     removed = remove_replaced(employee_table, draws_table, live, write_all)
-    return {**{k: plain(live[k]) for k in ("roster", "pool_size", "eligible", "imported_at")},
+    return {**{k: plain(live[k]) for k in ("roster", "roster_root", "pool_size", "eligible", "imported_at")},
             "written": written, "removed": removed}
 
 
-def _winners(winners_table) -> set[str]:
+def _switch(draws_table, ledger_table, holder: str, listed: str, body: dict) -> dict:
+    """Switch the pool to the generation the import record `body` names, in one transaction with
+    the record; the pool after."""
+    # A client of its own: the resource's client takes Python values, and a transaction is typed.
+    dynamodb_client = boto3.client("dynamodb", region_name=draws_table.meta.client.meta.region_name, config=SDK_CONFIG)
+    ledger.write_with_record(dynamodb_client, ledger_table.name, body, lambda record: [{"Update": {
+        "TableName": draws_table.name, "Key": typed(POOL_KEY),
+        "UpdateExpression": "SET #roster = :roster, roster_root = :root, roster_seq = :seq, pool_size = :size,"
+                            " eligible = :eligible, imported_at = :at REMOVE holder, lease_until DELETE generations :listed",
+        "ConditionExpression": "holder = :me",
+        "ExpressionAttributeNames": {"#roster": "roster"},
+        "ExpressionAttributeValues": typed({
+            ":roster": record["generation"], ":root": record["roster"], ":seq": record["seq"], ":size": record["size"],
+            ":eligible": record["eligible"], ":at": record["at"], ":me": holder, ":listed": {listed}}),
+    }}])
+    return draws_table.get_item(Key=POOL_KEY, ConsistentRead=True)["Item"]
+
+
+def _winners(winners_table) -> dict[str, bool]:
+    """Every winner's employee_id, and whether a draw in the Ledger made them one."""
     # Consistent: a Scan may otherwise miss the winners a draw recorded just before the pool was taken.
-    return {item["employee_id"] for item in scan_all(winners_table, ConsistentRead=True, ProjectionExpression="employee_id")}
+    return {item["employee_id"]: "ledger_seq" in item for item in
+            scan_all(winners_table, ConsistentRead=True, ProjectionExpression="employee_id, ledger_seq")}
 
 
 def _hold(draws_table, holder: str) -> dict:
@@ -185,24 +207,10 @@ def _hold(draws_table, holder: str) -> dict:
     raise RosterBusy("draws held the pool all the while the roster waited to switch in; import it again")
 
 
-def _exclude(order: list[dict], eligible: int, won: set[str]) -> tuple[set[int], int]:
-    """Swap each of `won` among the first `eligible` of `order` with the last eligible one; the
-    places (0-based) that changed, and how many are eligible after."""
-    changed, place = set(), 0
-    while place < eligible:
-        if order[place]["employee_id"] in won:
-            eligible -= 1
-            order[place], order[eligible] = order[eligible], order[place]
-            changed |= {place, eligible}
-        else:
-            place += 1
-    return changed, eligible
-
-
 def remove_replaced(employee_table, draws_table, live: dict, write_all) -> int:
-    """Delete every generation the pool `live` lists that is older than its roster (the one it
-    replaced, and any whose import died or was superseded); how many items went. A later one may
-    still be being written: its import deletes it, or switches it in."""
+    """Delete every generation the pool `live` lists that is older than its roster (any whose
+    import died or was superseded, and one a 0.3 import left live); how many items went. A later
+    one may still be being written: its import deletes it, or switches it in."""
     return sum(_remove(employee_table, draws_table, listed, write_all)
                for listed in sorted(live.get("generations", ())) if listed.rsplit("/", 1)[0] < live["roster"])
 

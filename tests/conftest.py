@@ -14,6 +14,7 @@ from moto import mock_aws
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from handlers import input_winners, random_select_winners, record_winners, validate_winners  # noqa: E402
 from handlers.common import plain  # noqa: E402
 from handlers.roster import parse_roster, write_roster  # noqa: E402
 
@@ -23,13 +24,14 @@ SAMPLE = ROOT / "data" / "request-items.json"
 
 @pytest.fixture
 def aws(monkeypatch):
-    """moto with the Employee, Winners and Draws tables, and the environment the component sets."""
+    """moto with the Employee, Winners, Draws, Ledger and Seeds tables, and the environment the component sets."""
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     settings = {
         "EMPLOYEE_TABLE": "t-Employee",
         "WINNERS_TABLE": "t-Winners", "DRAWS_TABLE": "t-Draws", "MAX_WINNERS": "10", "MAX_ATTEMPTS": "3",
+        "LEDGER_TABLE": "t-Ledger", "SEEDS_TABLE": "t-Seeds",
         "LOTTERY_NAME": "t", "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index",
     }
     for key, value in settings.items():
@@ -51,16 +53,30 @@ def aws(monkeypatch):
                                                    {"AttributeName": "drawn_at", "KeyType": "RANGE"}],
                                      "Projection": {"ProjectionType": "ALL"}}],
         )
-        client.create_table(
-            TableName="t-Draws", BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "draw_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "draw_id", "KeyType": "HASH"}],
-        )
+        for name, key, kind in (("t-Draws", "draw_id", "S"), ("t-Ledger", "seq", "N"), ("t-Seeds", "draw_id", "S")):
+            client.create_table(
+                TableName=name, BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": kind}],
+                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            )
         yield boto3.resource("dynamodb", region_name=REGION)
 
 
 def tables(ddb):
-    return ddb.Table("t-Employee"), ddb.Table("t-Winners"), ddb.Table("t-Draws")
+    """Employee, Winners, Draws and Ledger: what an import reads and writes."""
+    return ddb.Table("t-Employee"), ddb.Table("t-Winners"), ddb.Table("t-Draws"), ddb.Table("t-Ledger")
+
+
+def committed(draw_id: str, count: int, started_at: str = "2026-01-01T00:00:00+00:00") -> dict:
+    """What Input Lottery Winners passes on for a draw of `count` (committed, not yet drawn)."""
+    return input_winners.handler({"request": {"input": count}, "draw": {"id": draw_id, "started_at": started_at}}, None)
+
+
+def draw(draw_id: str, count: int) -> dict:
+    """One whole draw through the handlers, as the state machine runs them when nothing fails."""
+    validated = validate_winners.handler(random_select_winners.handler(committed(draw_id, count), None), None)
+    assert validated["status"] == 0
+    return record_winners.handler(validated, None)
 
 
 def load_roster(ddb, text=None):
@@ -80,7 +96,7 @@ def live_roster(employee_table, draws_table) -> list[dict]:
 def pool_serials(ddb) -> list[int]:
     """The serials of the live roster's employees who never won, after checking the live roster
     holds every one of its employees at exactly one serial of 1..N."""
-    employee, winners, draws = tables(ddb)
+    employee, winners, draws, _ = tables(ddb)
     items = live_roster(employee, draws)
     assert sorted(int(e["lottery_serial"]) for e in items) == list(range(1, len(items) + 1))
     assert len({e["employee_id"] for e in items}) == len(items)
@@ -91,7 +107,8 @@ def pool_serials(ddb) -> list[int]:
 def saved_items(path: Path) -> dict[str, list[dict]]:
     """A state file's items by table export, as plain values, in key order: what the next command
     loads (opened as it opens it, so a killed save's journal is rolled back first)."""
-    items: dict[str, list[dict]] = {"employee_table": [], "winners_table": [], "draws_table": []}
+    items: dict[str, list[dict]] = {t: [] for t in ("employee_table", "winners_table", "draws_table", "ledger_table",
+                                                    "seeds_table")}
     deserialize = TypeDeserializer().deserialize
     with contextlib.closing(sqlite3.connect(path)) as db:
         for export, item in db.execute("SELECT tbl, item FROM items ORDER BY tbl, key"):

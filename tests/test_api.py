@@ -7,8 +7,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import REGION, load_roster
-from handlers import api, random_select_winners, record_winners, validate_winners
+from conftest import REGION, draw, load_roster
+from handlers import api
 from twin.faults import Fault, inject
 
 
@@ -65,7 +65,8 @@ def test_get_draw_reports_a_known_draw(machine):
     _, _, started = call("POST /draws", '{"winners": 2}')
     status, _, body = call("GET /draws/{id}", path={"id": started["draw_id"]})
     assert status == 200 and body["draw_id"] == started["draw_id"] and body["status"] in ("RUNNING", "SUCCEEDED")
-    assert set(body) == {"draw_id", "status", "started_at", "winners", "announcement", "error", "cause"}
+    assert set(body) == {"draw_id", "status", "started_at", "winners", "announcement", "error", "cause", "commitment",
+                         "record"}
 
 
 @pytest.mark.parametrize("draw_id", ["Lottery-3f1c2b6e-0000-4000-8000-000000000000", "nope", "../etc", ""])
@@ -81,8 +82,7 @@ def test_an_unknown_route_is_404(machine):
 def test_winners_are_listed_newest_first_one_page_at_a_time(aws):
     load_roster(aws)
     for n in range(3):
-        event = {"draw": {"id": f"d{n}", "started_at": "t"}, "num_of_winners": 2, "attempt": 0}
-        record_winners.handler(validate_winners.handler(random_select_winners.handler(event, None), None), None)
+        draw(f"d{n}", 2)
     status, _, first = call("GET /winners", query={"limit": "4"})
     assert status == 200 and len(first["winners"]) == 4 and first["next"]
     _, _, rest = call("GET /winners", query={"limit": "4", "next": first["next"]})
@@ -152,5 +152,4 @@ def test_a_token_this_api_made_is_accepted(aws):
 def recorded(ddb) -> None:
     """A roster and one recorded draw of two: a listing with something to page through."""
     load_roster(ddb)
-    event = {"draw": {"id": "d0", "started_at": "t"}, "num_of_winners": 2, "attempt": 0}
-    record_winners.handler(validate_winners.handler(random_select_winners.handler(event, None), None), None)
+    draw("d0", 2)

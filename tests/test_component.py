@@ -16,8 +16,8 @@ from twin.program import run_program
 from twin.provider import AUTO_NAMED
 
 STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}
-FUNCTIONS = ("InputWinners", "RandomSelectWinners", "ValidateWinners", "RecordWinners")
-ROUTES = {"POST /draws", "GET /draws/{id}", "GET /winners"}
+FUNCTIONS = ("InputWinners", "RandomSelectWinners", "ValidateWinners", "RecordWinners", "RecordFailure")
+ROUTES = {"POST /commitments", "POST /draws", "GET /draws/{id}", "GET /draws/{id}/proof", "GET /winners"}
 
 
 @pytest.fixture(autouse=True)
@@ -100,16 +100,16 @@ def test_inventory(deployed):
         counts[r.typ] = counts.get(r.typ, 0) + 1
     assert counts == {
         "lottery:index:LotteryWorkflow": 1,
-        "aws:dynamodb/table:Table": 3,
+        "aws:dynamodb/table:Table": 5,  # Employee, Winners, Draws, Ledger, Seeds
         "aws:sns/topic:Topic": 3,  # announcements, roster rejections, alarms
-        "aws:cloudwatch/logGroup:LogGroup": 9,  # seven functions, the state machine, the API's access log
-        "aws:iam/role:Role": 8,
-        "aws:iam/rolePolicy:RolePolicy": 8,
-        "aws:lambda/function:Function": 7,
+        "aws:cloudwatch/logGroup:LogGroup": 10,  # eight functions, the state machine, the API's access log
+        "aws:iam/role:Role": 9,
+        "aws:iam/rolePolicy:RolePolicy": 9,
+        "aws:lambda/function:Function": 8,
         "aws:sfn/stateMachine:StateMachine": 1,
         "aws:apigatewayv2/api:Api": 1,
         "aws:apigatewayv2/integration:Integration": 1,
-        "aws:apigatewayv2/route:Route": 3,
+        "aws:apigatewayv2/route:Route": 5,
         "aws:apigatewayv2/stage:Stage": 1,
         "aws:lambda/permission:Permission": 2,  # API Gateway and S3 may invoke
         "aws:s3/bucket:Bucket": 1,
@@ -138,7 +138,7 @@ def test_pulumi_names_every_resource_by_default(deployed):
     prefixes = [g.inputs["namePrefix"] for g in mocks.of_type(LOGS)]
     assert all(p.startswith(("/aws/lambda/lottery-", "/aws/vendedlogs/states/lottery-", "/aws/vendedlogs/apigateway/lottery-"))
                for p in prefixes), prefixes
-    assert len({mocks.states[(ROLE, r.name)]["name"] for r in mocks.of_type(ROLE)}) == 8
+    assert len({mocks.states[(ROLE, r.name)]["name"] for r in mocks.of_type(ROLE)}) == 9
 
 
 def test_a_name_prefix_gives_fixed_names_but_roles_stay_unique():
@@ -194,9 +194,10 @@ def test_winners_is_protected_by_pulumi_too_and_nothing_is_retained(args, protec
         return None
 
     built(args, opts=pulumi.ResourceOptions(transformations=[seen]))
-    assert options["x-winners"].protect is protected
+    # The Ledger is the record every draw is verified against: protected as Winners is.
+    assert options["x-winners"].protect is options["x-ledger"].protect is protected
     assert not any(o.retain_on_delete for o in options.values())
-    assert not any(o.protect for name, o in options.items() if name != "x-winners")
+    assert not any(o.protect for name, o in options.items() if name not in ("x-winners", "x-ledger"))
 
 
 def test_a_kept_winners_table_can_be_adopted():
@@ -207,13 +208,16 @@ def test_a_kept_winners_table_can_be_adopted():
 
 def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
     stack, mocks, exports = deployed
-    tables = {t: physical(mocks, TABLE, f"-{t}") for t in ("Employee", "Winners", "Draws")}
+    tables = {t: physical(mocks, TABLE, f"-{t}") for t in ("Employee", "Winners", "Draws", "Ledger", "Seeds")}
     expected = {
-        "InputWinners": {"MAX_WINNERS": "10"},
+        "InputWinners": {"MAX_WINNERS": "10", "DRAWS_TABLE": tables["Draws"], "LEDGER_TABLE": tables["Ledger"],
+                         "SEEDS_TABLE": tables["Seeds"]},
         "RandomSelectWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"], "MAX_ATTEMPTS": "3"},
         "ValidateWinners": {"WINNERS_TABLE": tables["Winners"]},
         "RecordWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"],
-                          "WINNERS_TABLE": tables["Winners"], "LOTTERY_NAME": f"lottery-{stack}"},
+                          "WINNERS_TABLE": tables["Winners"], "LEDGER_TABLE": tables["Ledger"],
+                          "LOTTERY_NAME": f"lottery-{stack}"},
+        "RecordFailure": {"DRAWS_TABLE": tables["Draws"], "LEDGER_TABLE": tables["Ledger"]},
     }
     for fn in FUNCTIONS:
         f = mocks.one(FUNCTION, f"-{fn}").inputs
@@ -226,7 +230,9 @@ def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
     assert api["handler"] == "handlers.api.handler"
     assert api["environment"]["variables"] == {
         "STATE_MACHINE_ARN": exports["state_machine_arn"], "WINNERS_TABLE": tables["Winners"],
-        "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index", "LOTTERY_NAME": f"lottery-{stack}", "MAX_WINNERS": "10"}
+        "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index", "LOTTERY_NAME": f"lottery-{stack}", "MAX_WINNERS": "10",
+        "DRAWS_TABLE": tables["Draws"], "LEDGER_TABLE": tables["Ledger"], "EMPLOYEE_TABLE": tables["Employee"],
+        "INPUT_WINNERS_FUNCTION": exports["function_names"]["InputWinners"]}
 
 
 def test_api_routes_are_iam_authorised_and_reach_the_api_function(deployed):
@@ -259,10 +265,14 @@ def test_exact_api_policy(deployed):
         "StartDraws": (["states:StartExecution"], [machine]),
         "ReadDraws": (["states:DescribeExecution"], [machine.replace(":stateMachine:", ":execution:") + ":*"]),
         "ListWinners": (["dynamodb:Query"], [f"{arn(mocks, TABLE, '-winners')}/index/lottery-drawn_at-index"]),
+        "CommitDraws": (["lambda:InvokeFunction"], [arn(mocks, FUNCTION, "-inputwinners")]),
+        "ReadCommitments": (["dynamodb:GetItem"], [arn(mocks, TABLE, "-draws")]),
+        "ReadLedger": (["dynamodb:GetItem", "dynamodb:Scan"], [arn(mocks, TABLE, "-ledger")]),
+        "ReadRosters": (["dynamodb:Query"], [arn(mocks, TABLE, "-employee")]),
     }
 
 
-@pytest.mark.parametrize("args, routes", [({"api": False}, 0), ({"api_authorization": "NONE"}, 3)])
+@pytest.mark.parametrize("args, routes", [({"api": False}, 0), ({"api_authorization": "NONE"}, 5)])
 def test_api_switches(args, routes):
     mocks = built(args, "cn-northwest-1")
     found = mocks.of_type("aws:apigatewayv2/route:Route")
@@ -332,6 +342,7 @@ def test_exact_import_and_events_policies(deployed):
         "ReadPastWinners": (["dynamodb:Scan"], [table("Winners")]),
         "WriteRosterGenerations": (["dynamodb:BatchWriteItem"], [table("Employee")]),
         "SwitchPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
+        "AppendLedgerRecords": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table("Ledger")]),
         "NoticeRosters": (["sns:Publish"], [arn(mocks, "aws:sns/topic:Topic", "-roster-notices")]),
         "SendFailures": (["sqs:SendMessage"], [dlq]),
     }
@@ -375,18 +386,27 @@ def test_exact_function_policies(deployed):
     def table(t):
         return arn(mocks, TABLE, f"-{t}")
 
+    ledger = (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table("Ledger")])
     expected = {
-        "InputWinners": {},
+        # Only Input Lottery Winners may read or write server seeds.
+        "InputWinners": {
+            "CommitDraws": (["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem",
+                             "dynamodb:PutItem"], [table("Draws")]),
+            "AppendLedgerRecords": (["dynamodb:BatchGetItem", *ledger[0]], ledger[1]),
+            "KeepServerSeeds": (["dynamodb:GetItem", "dynamodb:PutItem"], [table("Seeds")]),
+        },
         "RandomSelectWinners": {
             "HoldPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
             "ReadEmployeesBySerial": (["dynamodb:BatchGetItem"], [table("Employee")]),
         },
         "ValidateWinners": {"ReadPastWinners": (["dynamodb:BatchGetItem"], [table("Winners")])},
         "RecordWinners": {
-            "RecordDrawAndPool": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table("Draws")]),
+            "RecordDrawAndPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
             "RecordWinners": (["dynamodb:PutItem"], [table("Winners")]),
             "SwapSerials": (["dynamodb:PutItem"], [table("Employee")]),
+            "AppendLedgerRecords": ledger,
         },
+        "RecordFailure": {"MarkDrawFailed": (["dynamodb:UpdateItem"], [table("Draws")]), "AppendLedgerRecords": ledger},
     }
     for fn in FUNCTIONS:
         assert statements(policy_of(mocks, fn)) == {"WriteOwnLogs": own_logs(mocks, fn), **expected[fn]}
@@ -421,7 +441,7 @@ def test_tracing_deploys_in_both_partitions(region, tracing):
     offers no X-Ray at all in the China regions, where only the state machine is traced."""
     mocks = built({"tracing": tracing}, region)
     functions = mocks.of_type(FUNCTION)
-    assert len(functions) == 7
+    assert len(functions) == 8
     for f in functions:
         active = f.inputs["tracingConfig"]["mode"] == "Active"
         assert active is (tracing and region == "us-east-1"), f.name
@@ -437,7 +457,7 @@ def test_every_trust_policy_names_its_source(region, partition):
     state machine's only for this account's state machines in this region)."""
     mocks = built({}, region)
     roles = mocks.of_type(ROLE)
-    assert len(roles) == 8
+    assert len(roles) == 9
     for role in roles:
         (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
         assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}, role.name

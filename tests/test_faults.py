@@ -42,17 +42,27 @@ def test_notify_refuses_a_draw_that_recorded_nothing(dev):
         dev.notify(failed["execution"])
 
 
-@pytest.mark.parametrize("fault, execution_input, error", [
-    (None, {"input": 9}, "NotEnoughEligibleEmployees"),  # the handler fails after taking the pool
+@pytest.mark.parametrize("fault, error, recorded", [
+    # The handler fails after taking the pool: it cannot read the employees the draw picked (the
+    # first BatchGetItem, the commitment's, goes through).
+    (Fault("dynamodb", "BatchGetItem", "InternalServerError", 500, after=1), "InternalServerError", True),
     # Lambda itself fails, so no handler code runs to let go: the state machine's Release Pool does.
-    (Fault("lambda", "Invoke", "ServiceException", 500, after=2), {"input": 2}, "Lambda.ServiceException"),
-    (Fault("dynamodb", "TransactWriteItems", "InternalServerError", 500), {"input": 2}, "InternalServerError"),
-], ids=["not enough", "validate's Lambda fails", "record keeps failing"])
-def test_a_draw_that_fails_after_taking_the_pool_lets_go_at_once(dev, fault, execution_input, error):
+    # Record Failure's Lambda fails too: the commitment stays open in the Ledger.
+    (Fault("lambda", "Invoke", "ServiceException", 500, after=2), "Lambda.ServiceException", False),
+    # The commitment goes through; each of Record's six tries (one and botocore's five retries) fails.
+    (Fault("dynamodb", "TransactWriteItems", "InternalServerError", 500, after=1, times=6), "InternalServerError", True),
+], ids=["select cannot read", "validate's Lambda fails", "record keeps failing"])
+def test_a_draw_that_fails_after_taking_the_pool_lets_go_at_once_and_is_recorded(dev, fault, error, recorded):
     dev.import_roster("employee_id,employee_name\n" + "\n".join(f"e{i},E {i}" for i in range(8)))
-    with inject(*([fault] if fault else [])):
-        result = dev.draw(execution_input)
+    with inject(fault):
+        result = dev.draw({"input": 2})
     assert (result["status"], result["error"]) == ("FAILED", error)
-    assert [t["state"] for t in result["transitions"]][-2:] == ["Release Pool", "Failed"]
+    assert [t["state"] for t in result["transitions"]][-3:] == ["Release Pool", "Record Failure", "Failed"]
     assert "holder" not in dev.pool()
+    last = dev.export()["records"][-1]
+    draw_id = result["execution"].rsplit(":", 1)[1]
+    if recorded:  # failed, its seed revealed
+        assert (last["kind"], last["draw_id"], last["error"]) == ("failed", draw_id, error)
+    else:
+        assert (last["kind"], last["draw_id"]) == ("commit", draw_id)
     assert dev.draw({"input": 1})["status"] == "SUCCEEDED"  # the next draw does not wait for a lease

@@ -1,12 +1,11 @@
 """The four handlers against moto: each rule the seed broke, and the race it could not survive."""
 
-import random
-from collections import Counter
+import hashlib
 
 import pytest
 
-from conftest import load_roster, pool_serials, scan, tables
-from handlers import input_winners, pool, random_select_winners, record_winners, validate_winners
+from conftest import committed, live_roster, load_roster, pool_serials, scan, tables
+from handlers import input_winners, ledger, pool, random_select_winners, record_winners, validate_winners, verifiable
 from handlers.common import CustomError, DrawConflict, InvalidInput, NotEnoughEligibleEmployees, TooManyAttempts
 from handlers.pool import PoolBusy
 
@@ -14,7 +13,8 @@ DRAW = {"id": "Lottery-test", "started_at": "2026-11-23T00:00:00Z"}
 
 
 def select(count, attempt=0, draw=DRAW):
-    return random_select_winners.handler({"draw": draw, "num_of_winners": count, "attempt": attempt}, None)
+    """Commit (once for each draw id), then select."""
+    return random_select_winners.handler({**committed(draw["id"], count, draw["started_at"]), "attempt": attempt}, None)
 
 
 def run_draw(count, draw=DRAW):
@@ -37,14 +37,25 @@ def test_input_rejects_everything_but_a_whole_number_in_range(monkeypatch, reque
         input_winners.handler({"draw": DRAW, "request": request_}, None)
 
 
-def test_input_passes_the_count_and_starts_at_attempt_zero(monkeypatch):
-    monkeypatch.setenv("MAX_WINNERS", "10")
+def test_input_commits_to_the_draw_before_anything_is_drawn(aws):
+    load_roster(aws)
     out = input_winners.handler({"draw": DRAW, "request": {"input": 10}}, None)
-    assert out == {"draw": DRAW, "num_of_winners": 10, "attempt": 0}
+    assert (out["draw"], out["num_of_winners"], out["attempt"], out["public_value"]) == (DRAW, 10, 0, None)
+    commitment = out["commitment"]
+    pool_item = tables(aws)[2].get_item(Key={"draw_id": "#pool"})["Item"]
+    assert (commitment["kind"], commitment["draw_id"], commitment["winners"], commitment["public"]) == (
+        "commit", DRAW["id"], 10, None)
+    assert commitment["roster"] == pool_item["roster_root"] and "holder" not in pool_item  # nothing held, nothing drawn
+    assert commitment["seed_hash"] == hashlib.sha256(bytes.fromhex(out["seed"])).hexdigest()
+    assert ledger.records(tables(aws)[3])[-1] == commitment  # recorded, chained after the import
+    assert commitment["prev"] == ledger.records(tables(aws)[3])[-2]["hash"]
+    # A retry of the task (Lambda's own, after a lost answer) commits nothing new.
+    assert input_winners.handler({"draw": DRAW, "request": {"input": 10}}, None) == out
+    assert len(ledger.records(tables(aws)[3])) == 2
 
 
 def test_a_draw_records_winners_with_the_draw_and_leaves_the_pool_dense(aws):
-    employee, winners, draws = tables(aws)
+    employee, winners, draws, _ = tables(aws)
     load_roster(aws)
     out = run_draw(3)
     chosen = {w["employee_id"] for w in out["selection"]["winners"]}
@@ -68,21 +79,15 @@ def test_the_pool_size_comes_from_the_data_not_a_constant(aws):
 
 
 def test_nobody_wins_twice_and_an_exhausted_pool_fails_at_once_writing_nothing(aws):
-    employee, winners, draws = tables(aws)
     load_roster(aws)
     for n in range(5):
         run_draw(2, {"id": f"d{n}", "started_at": "t"})
-    ids = [w["employee_id"] for w in scan(winners)]
+    ids = [w["employee_id"] for w in scan(tables(aws)[1])]
     assert len(ids) == len(set(ids)) == 10
-    before = (scan(employee), scan(winners), scan(draws))
+    before = [scan(t) for t in tables(aws)]
     with pytest.raises(NotEnoughEligibleEmployees):
-        select(1)
-    # The only mark left is the hold on the pool, which the state machine's Release Pool lifts
-    # (through the state machine nothing at all is left: test_bad_input).
-    pool = draws.get_item(Key={"draw_id": "#pool"})["Item"]
-    assert pool.pop("holder") == "Lottery-test" and pool.pop("lease_until")
-    draws.put_item(Item=pool)
-    assert (scan(employee), scan(winners), scan(draws)) == before
+        select(1)  # refused at the commitment: nothing is recorded, nothing held
+    assert [scan(t) for t in tables(aws)] == before
 
 
 def test_a_draw_before_any_roster_says_to_import_one(aws):
@@ -91,10 +96,12 @@ def test_a_draw_before_any_roster_says_to_import_one(aws):
         select(1)
 
 
-def test_asking_for_more_than_the_eligible_fails_without_reading_employees(aws):
-    load_roster(aws)
-    with pytest.raises(NotEnoughEligibleEmployees, match="11 winners asked for, but only 10"):
-        select(11)
+def test_asking_for_more_than_the_eligible_fails_at_the_commitment_writing_nothing(aws):
+    load_roster(aws, "employee_id,employee_name\n" + "\n".join(f"e{i},Name {i}" for i in range(5)))
+    before = [scan(t) for t in tables(aws)]
+    with pytest.raises(NotEnoughEligibleEmployees, match="6 winners asked for, but only 5"):
+        select(6)
+    assert [scan(t) for t in tables(aws)] == before
 
 
 def test_the_redraw_loop_is_bounded(aws):
@@ -104,13 +111,13 @@ def test_the_redraw_loop_is_bounded(aws):
 
 
 def test_a_reimport_keeps_past_winners_out_of_the_pool(aws):
-    employee, winners, _ = tables(aws)
+    employee, _, draws, _ = tables(aws)
     load_roster(aws)
     out = run_draw(2)
     pool = load_roster(aws)
     assert (pool["pool_size"], pool["eligible"]) == (10, 8)
     won = {w["employee_id"] for w in out["selection"]["winners"]}
-    assert {e["employee_id"] for e in scan(employee) if e["lottery_serial"] > 8} == won
+    assert {e["employee_id"] for e in live_roster(employee, draws) if e["lottery_serial"] > 8} == won
     assert pool_serials(aws) == list(range(1, 9))
 
 
@@ -125,26 +132,25 @@ def test_a_second_draw_waits_while_the_first_holds_the_pool(aws):
 
 def test_race_two_draws_pick_the_same_person_before_either_records(aws, monkeypatch):
     """A stalls past its lease; B takes the pool and picks the same employee. Exactly one records them."""
-    employee, winners, draws = tables(aws)
     load_roster(aws)
     monkeypatch.setattr(pool, "LEASE_SECONDS", -1)  # every hold has lapsed at once
+    monkeypatch.setattr(random_select_winners, "draw_seed", lambda *_: b"same")  # the same pick for both
     picks = {}
     for draw_id in ("A", "B"):
-        monkeypatch.setattr(random_select_winners, "rng", random.Random(42))  # the same pick for both
         picks[draw_id] = validate_winners.handler(select(1, draw={"id": draw_id, "started_at": "t"}), None)
     person = picks["A"]["selection"]["winners"][0]["employee_id"]
     assert picks["B"]["selection"]["winners"][0]["employee_id"] == person
     assert picks["A"]["status"] == picks["B"]["status"] == 0  # neither has recorded yet
     record_winners.handler(picks["B"], None)
-    before = (scan(employee), scan(winners), scan(draws))
+    before = [scan(t) for t in tables(aws)]
     with pytest.raises(DrawConflict):
         record_winners.handler(picks["A"], None)
-    assert (scan(employee), scan(winners), scan(draws)) == before
+    assert [scan(t) for t in tables(aws)] == before
     # A goes back to selection, as the state machine's Catch sends it, and still succeeds.
     monkeypatch.setattr(pool, "LEASE_SECONDS", 60)
     again = run_draw(1, {"id": "A", "started_at": "t"})
     assert again["selection"]["winners"][0]["employee_id"] != person
-    assert sorted(w["draw_id"] for w in scan(winners)) == ["A", "B"]
+    assert sorted(w["draw_id"] for w in scan(tables(aws)[1])) == ["A", "B"]
     assert pool_serials(aws) == list(range(1, 9))
 
 
@@ -162,13 +168,19 @@ def test_the_announcement_names_every_winner(aws):
     assert all(w["employee_name"] in state["message"] for w in state["selection"]["winners"])
 
 
-def test_plan_is_uniform_over_eligible_serials_and_keeps_the_rest_dense():
-    rng = random.Random(7)
-    counts = Counter()
-    for _ in range(6000):
-        chosen, moves = random_select_winners.plan(6, 2, rng)
-        counts.update(chosen)
-        survivors = (set(range(1, 7)) - set(chosen) - {src for src, _ in moves}) | {dst for _, dst in moves}
-        assert survivors == {1, 2, 3, 4}
-    assert set(counts) == set(range(1, 7))
-    assert max(counts.values()) - min(counts.values()) < 300  # 2000 each expected
+def test_plan_leaves_the_survivors_dense_below_and_reads_at_most_two_places_a_winner():
+    for n in range(2000):
+        chosen, order = random_select_winners.plan(hashlib.sha256(str(n).encode()).digest(), 6, 2)
+        assert {order[p] for p in range(1, 5)} == set(range(1, 7)) - set(chosen)  # who was where is now at 1..4
+        assert {order[5], order[6]} == set(chosen) and len(order) <= 4
+    assert random_select_winners.plan(b"seed", 100_000, 32)[1].keys() <= set(range(1, 100_001))
+
+
+def test_select_takes_the_winners_algorithm_v1_takes(aws):
+    load_roster(aws)
+    out = select(3)
+    seed = verifiable.draw_seed(out["seed"], verifiable.draw_inputs(DRAW["id"], out["commitment"]["seq"],
+                                                                    out["commitment"]["roster"], 3, None))
+    order, eligible = verifiable.initial_order(sorted(e["employee_id"] for e in live_roster(*tables(aws)[::2][:2])), set())
+    expected = verifiable.shuffle([None, *order], eligible, verifiable.picks(seed, eligible, 3))
+    assert [w["employee_id"] for w in out["selection"]["winners"]] == expected

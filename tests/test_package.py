@@ -34,7 +34,7 @@ def test_provider_schema_has_the_args_and_outputs():
     # An output whose feature can be off is optional; the core draw's are always there.
     assert set(resource["required"]) == {
         "stateMachineArn", "stateMachineName", "employeeTableName", "winnersTableName", "drawsTableName",
-        "notificationTopicArn", "functionNames"}
+        "ledgerTableName", "seedsTableName", "notificationTopicArn", "functionNames"}
     assert resource["properties"]["functionNames"]["additionalProperties"]["type"] == "string"
 
 
@@ -50,7 +50,7 @@ def test_example_stack_runs_two_lotteries_side_by_side():
     assert ":stateMachine:finance-winter-state-machine-" in exports["winter_state_machine"]
     assert len(mocks.of_type("aws:sfn/stateMachine:StateMachine")) == 2
     tables = sorted(mocks.states[(t.typ, t.name)]["name"] for t in mocks.of_type("aws:dynamodb/table:Table"))
-    assert len(tables) == len(set(tables)) == 6
+    assert len(tables) == len(set(tables)) == 10  # five each
     summer_input = mocks.one("aws:lambda/function:Function", "summer-InputWinners").inputs
     assert summer_input["environment"]["variables"]["MAX_WINNERS"] == "5"
     assert summer_input["tags"] == {"team": "finance", "season": "summer"}

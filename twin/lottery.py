@@ -7,11 +7,16 @@ from datetime import UTC, datetime
 
 import boto3
 
-from .siblings import POOL_KEY, announcement, cause_message, outcome, parse_roster, write_all, write_roster
+from .siblings import POOL_KEY, announcement, bundle, cause_message, outcome, parse_roster, write_all, write_roster
 
 DRAW_TIMEOUT_S = 60
-TABLES = ("employee_table", "winners_table", "draws_table")
+TABLES = ("employee_table", "winners_table", "draws_table", "ledger_table", "seeds_table")
+ROSTER_TABLES = TABLES[:4]  # what an import reads and writes
 SUBJECT = "Lottery winners"  # as Send SNS sends it
+
+
+class CommitError(Exception):
+    """Input Lottery Winners refused the commitment (its error's name and message)."""
 
 
 class NotifyError(Exception):
@@ -37,7 +42,7 @@ class Lottery:
 
     def import_roster(self, text: str, save: bool = True) -> dict:
         """Validate a whole roster, then make it the live roster (InvalidRoster writes nothing)."""
-        pool = write_roster(parse_roster(text), *(self.table(t) for t in TABLES), write_all=self.write_all)
+        pool = write_roster(parse_roster(text), *(self.table(t) for t in ROSTER_TABLES), write_all=self.write_all)
         if save:
             self.saved()
         return pool
@@ -64,13 +69,29 @@ class Lottery:
         """Start a draw, wait for it and describe it as `lottery draw --json` does."""
         return self.wait(self.start(execution_input))
 
-    def start(self, execution_input) -> str:
-        """Start an execution named Lottery-<uuid>; its ARN."""
+    def start(self, execution_input, name: str | None = None) -> str:
+        """Start an execution named `name` (a committed draw's id), or Lottery-<uuid>; its ARN."""
         return self.sfn.start_execution(
             stateMachineArn=self.outputs["state_machine_arn"],
-            name=f"Lottery-{uuid.uuid4()}",
+            name=name or f"Lottery-{uuid.uuid4()}",
             input=json.dumps(execution_input),
         )["executionArn"]
+
+    def commit(self, winners: int, public: str) -> dict:
+        """Commit to a draw of `winners` whose randomness will mix in the public value `public`
+        describes (Input Lottery Winners, invoked directly); the commit record."""
+        answer = boto3.client("lambda", region_name=self.region).invoke(
+            FunctionName=self.outputs["function_names"]["InputWinners"],
+            Payload=json.dumps({"commit": {"input": winners, "public": public}}).encode())
+        result = json.loads(answer["Payload"].read() or b"{}")
+        if answer.get("FunctionError"):
+            raise CommitError(f"{result.get('errorType')}: {result.get('errorMessage')}")
+        self.saved()
+        return result["commitment"]
+
+    def export(self, employee: str | None = None, draw_id: str | None = None) -> dict:
+        """What `lottery verify` checks: every Ledger record, with the rosters or one employee's proofs."""
+        return bundle(self.table("ledger_table"), self.table("employee_table"), employee=employee, draw_id=draw_id)
 
     def wait(self, execution_arn: str) -> dict:
         """Wait for an execution to end; describe it (duration counted from this call)."""

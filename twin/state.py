@@ -180,7 +180,9 @@ def convert_legacy(snapshot: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """A JSON state's items (plain Python values, by table export) as this version's tables hold
     them. Its Employee items, one per employee_id with a `lottery_serial` for those who can win,
     become the roster generation "legacy": those who can win at their serials, the others after
-    them in employee_id order; the pool names it. Winners and draws stay as they were."""
+    them in employee_id order; the pool names it. Winners and draws stay as they were; the Ledger
+    starts empty, so the roster must be imported again before a draw (it has no import record)."""
+    snapshot = {"ledger_table": [], "seeds_table": [], **snapshot}
     employees = snapshot["employee_table"]
     if not employees or "roster" in employees[0]:
         return snapshot

@@ -1,0 +1,57 @@
+"""What a verifier needs, read from the tables: the Ledger's records, and the rosters its imports
+committed to, or one employee's inclusion proofs instead (docs/VERIFY.md). O(N + records): only
+`lottery export`, `lottery verify` and GET /draws/{id}/proof read it."""
+
+from boto3.dynamodb.conditions import Key
+
+from . import ledger
+from .common import LotteryError, plain
+from .verifiable import inclusion_proof, roster_leaves
+
+FORMAT = "lottery-ledger-bundle"
+
+
+class NoSuchDraw(LotteryError):
+    """The Ledger has no commitment for that draw id."""
+
+
+def roster(employee_table, generation: str) -> list[dict]:
+    """The employees of a roster generation, sorted by employee_id (one Query, page after page)."""
+    items, kwargs = [], {"KeyConditionExpression": Key("roster").eq(generation), "ConsistentRead": True,
+                         "ProjectionExpression": "employee_id, employee_name"}
+    while True:
+        page = employee_table.query(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sorted(({"employee_id": i["employee_id"], "employee_name": i["employee_name"]} for i in items),
+                  key=lambda e: e["employee_id"])
+
+
+def bundle(ledger_table, employee_table, *, employee: str | None = None, draw_id: str | None = None) -> dict:
+    """Every record of the Ledger, or those up to draw `draw_id`'s outcome; with the roster of each
+    import, or, for `employee`, that employee's inclusion proof in each roster they are in."""
+    records = ledger.records(ledger_table)
+    last = ledger_table.get_item(Key=ledger.HEAD_KEY, ConsistentRead=True).get("Item", {})
+    head = {"seq": plain(last.get("last", 0)), "hash": last.get("hash")}
+    if draw_id is not None:
+        ends = [i for i, r in enumerate(records) if r.get("draw_id") == draw_id]
+        if not ends:
+            raise NoSuchDraw(f"the Ledger has no draw {draw_id}")
+        records = records[:ends[-1] + 1]
+    rosters, proofs = {}, {}
+    for record in records:
+        if record["kind"] != "import" or record["roster"] in rosters or record["roster"] in proofs:
+            continue
+        employees = roster(employee_table, record["generation"])
+        if employee is None:
+            rosters[record["roster"]] = employees
+            continue
+        ordered, leaves = roster_leaves(employees)
+        index = next((i for i, e in enumerate(ordered) if e["employee_id"] == employee), None)
+        if index is not None:
+            proofs[record["roster"]] = {"index": index, "size": len(leaves), "employee": ordered[index],
+                                        "path": inclusion_proof(leaves, index)}
+    found = {"format": FORMAT, "version": 1, "head": head, "complete": draw_id is None, "records": records}
+    return {**found, "rosters": rosters} if employee is None else {**found, "employee": employee, "proofs": proofs}
