@@ -41,9 +41,6 @@ WRITERS = ("draw", "commit", "import", "notify", "serve", "reset")
 
 
 def cmd_draw(lottery, args) -> int:
-    if (args.commitment is None) != (args.public_value is None):
-        print("--commitment and --public-value go together: the committed draw, and the value it mixes in", file=sys.stderr)
-        return 2
     if args.commitment:
         with progress(f"Drawing {args.commitment} with public value {args.public_value!r}"):
             result = lottery.wait(lottery.start({"public_value": args.public_value}, name=args.commitment))
@@ -122,10 +119,18 @@ def cmd_export(lottery, args) -> int:
     return 0
 
 
+def _no_repeats(pairs: list[tuple]) -> dict:
+    """A JSON object whose keys are all different: a repeated key would let a bundle say two things."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError(f"a key repeats in {sorted(found)}")
+    return found
+
+
 def cmd_verify(lottery, args) -> int:
     if lottery is None:
         try:
-            found = json.loads(Path(args.bundle).read_text())
+            found = json.loads(Path(args.bundle).read_text(), object_pairs_hook=_no_repeats)
         except (OSError, ValueError) as error:
             print(f"cannot read {args.bundle}: {error}", file=sys.stderr)
             return 2
@@ -281,7 +286,10 @@ def _run(args) -> int:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    args = top.parse_args(argv)
+    if args.command == "draw" and (args.commitment is None) != (args.public_value is None):
+        top.error("--commitment and --public-value go together: the committed draw, and the value it mixes in")
     args.lock = None
     args.project_dir = project_dir(Path.cwd())
     try:

@@ -2,10 +2,22 @@
 draw whose roster it holds, as docs/VERIFY.md specifies; the first thing that does not match is
 named. With an employee's bundle, show that employee in the pool of each draw instead."""
 
+import re
 from datetime import datetime
 
 from .siblings import proofs
 from .siblings import verifiable as v
+
+# The fields of each kind of record, exactly (docs/VERIFY.md).
+COMMON = {"seq", "prev", "hash", "kind", "at"}
+FIELDS = {
+    "import": COMMON | {"generation", "roster", "size", "eligible", "prior_winners"},
+    "commit": COMMON | {"draw_id", "roster", "winners", "seed_hash", "public"},
+    "draw": COMMON | {"draw_id", "commitment", "started_at", "roster", "eligible", "public_value", "seed", "winners"},
+    "failed": COMMON | {"draw_id", "commitment", "public_value", "seed", "error"},
+}
+HEX = re.compile(r"[0-9a-f]{64}")
+HEX_FIELDS = ("prev", "hash", "roster", "seed", "seed_hash")
 
 
 class Mismatch(Exception):
@@ -30,11 +42,14 @@ class Replay:
         self.commits: dict[int, dict] = {}
         self.outcome: dict[str, int] = {}  # draw_id -> the record of its outcome
         self.won: dict[str, str] = {}  # employee_id -> draw_id
+        self.prior: set[str] = set()  # winners from before the Ledger began
         self.lines: list[str] = []
         self.counts = {"recomputed": 0, "not recomputed": 0, "failed": 0, "operator only": 0}
 
     def import_(self, r: dict) -> None:
         prior = set(r["prior_winners"])
+        if r["prior_winners"] != sorted(prior):
+            raise Mismatch("prior_winners are not sorted, or repeat an id")
         if again := sorted(prior & self.won.keys()):
             raise Mismatch(f"lists {again[0]} as a winner from before the Ledger, but draw {self.won[again[0]]} in it made them one")
         live = {"root": r["roster"], "eligible": r["eligible"], "order": None, "names": {}, "member": None}
@@ -51,6 +66,7 @@ class Replay:
             if eligible != r["eligible"]:
                 raise Mismatch(f"says {r['eligible']} can win, but {eligible} of the roster never won")
             live.update(order=[None, *order], names={e["employee_id"]: e["employee_name"] for e in ordered})
+        self.prior |= prior
         if self.employee is not None:
             live["member"] = self._member(r)
         self.live = live
@@ -107,8 +123,10 @@ class Replay:
         for w in r["winners"]:
             if w["employee_id"] in self.won:
                 raise Mismatch(f"{w['employee_id']} won draw {self.won[w['employee_id']]} already")
+            if w["employee_id"] in self.prior:
+                raise Mismatch(f"{w['employee_id']} won before the Ledger began (an import's prior_winners)")
         employee = self.employee or ""
-        member = live["member"] is not None and employee not in self.won
+        member = live["member"] is not None and employee not in self.won and employee not in self.prior
         if live["order"] is not None:
             seed = v.draw_seed(r["seed"], v.draw_inputs(r["draw_id"], c["seq"], c["roster"], c["winners"], r["public_value"]))
             taken = v.shuffle(live["order"], live["eligible"], v.picks(seed, live["eligible"], c["winners"]))
@@ -165,6 +183,11 @@ def verify(bundle: dict, employee: str | None = None) -> list[str]:
                            " it was changed after it was written")
         if r.get("kind") not in KINDS:
             raise Mismatch(f"{where}: no record is of kind {r.get('kind')!r}")
+        if r.keys() != FIELDS[r["kind"]]:
+            raise Mismatch(f"{where}: lacks {sorted(FIELDS[r['kind']] - r.keys())} or has fields no {r['kind']} record has:"
+                           f" {sorted(r.keys() - FIELDS[r['kind']])}")
+        if bad := [f for f in HEX_FIELDS if f in r and not HEX.fullmatch(str(r[f]))]:
+            raise Mismatch(f"{where}: {bad[0]} is not 64 lowercase hex digits")
         try:
             KINDS[r["kind"]](replay, r)
         except Mismatch as error:
@@ -173,9 +196,11 @@ def verify(bundle: dict, employee: str | None = None) -> list[str]:
             raise Mismatch(f"{where}: a field is missing or malformed ({type(error).__name__}: {error})") from None
         seq, prev = r["seq"], r["hash"]
     head = bundle.get("head") or {}
-    if bundle.get("complete") and (head.get("seq"), head.get("hash")) != (seq, prev if seq else None):
+    ends = (head.get("seq"), head.get("hash")) == (seq, prev)
+    if bundle.get("complete") and not ends or not bundle.get("complete") and not (
+            isinstance(head.get("seq"), int) and (head["seq"] > seq or ends)):
         raise Mismatch(f"the Ledger's head is record {head.get('seq')} ({_short(head.get('hash'))}), but the bundle"
-                       f" ends at record {seq}: records were left out")
+                       f" ends at record {seq}{': records were left out' if bundle.get('complete') else ''}")
     for c in replay.commits.values():
         if c["draw_id"] not in replay.outcome:
             replay.lines.append(f"open: draw {c['draw_id']}, committed in record {c['seq']}, has not been drawn")

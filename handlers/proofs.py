@@ -6,7 +6,7 @@ from boto3.dynamodb.conditions import Key
 
 from . import ledger
 from .common import LotteryError, plain
-from .verifiable import inclusion_proof, roster_leaves
+from .verifiable import GENESIS, inclusion_proof, roster_leaves
 
 FORMAT = "lottery-ledger-bundle"
 
@@ -34,7 +34,7 @@ def bundle(ledger_table, employee_table, *, employee: str | None = None, draw_id
     import, or, for `employee`, that employee's inclusion proof in each roster they are in."""
     records = ledger.records(ledger_table)
     last = ledger_table.get_item(Key=ledger.HEAD_KEY, ConsistentRead=True).get("Item", {})
-    head = {"seq": plain(last.get("last", 0)), "hash": last.get("hash")}
+    head = {"seq": plain(last.get("last", 0)), "hash": last.get("hash", GENESIS)}
     if draw_id is not None:
         ends = [i for i, r in enumerate(records) if r.get("draw_id") == draw_id]
         if not ends:

@@ -88,6 +88,10 @@ def parse_roster(text: str) -> list[dict]:
             seen[employee_id] = n
         if not name:
             problems.append(f"line {n}: employee_name is missing")
+        try:
+            (employee_id + name).encode("utf-8")  # what the roster's hash is over
+        except UnicodeEncodeError:
+            problems.append(f"line {n}: a lone surrogate (\\ud800 to \\udfff) is not text; it has no UTF-8 form to hash")
         employee = {"line": n, "employee_id": employee_id, "employee_name": name}
         if row.get("employee_entry_date"):
             employee["employee_entry_date"] = str(row["employee_entry_date"]).strip()
@@ -146,22 +150,28 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
             {"PutRequest": {"Item": {**by_id[order[p]], "roster": generation, "lottery_serial": p + 1}}} for p in sorted(places)])
 
     written = write(range(len(order)))
-    holder = f"import-{generation}"
-    held = _hold(draws_table, holder)
+    holder, root = f"import-{generation}", merkle_root(leaves)
     try:
-        if held.get("roster", "") > generation or listed not in held.get("generations", ()):
-            raise RosterSuperseded(f"roster {held.get('roster')}, imported after this one started, is live: this one"
-                                   " was removed, not switched in")
-        # While the import holds the pool no draw can record: the winners read now are final.
-        if (now := _winners(winners_table)).keys() & by_id.keys() != won.keys() & by_id.keys():
-            before, (order, eligible) = order, initial_order(list(by_id), set(now))
-            written += write(p for p, employee_id in enumerate(order) if before[p] != employee_id)
-        live = _switch(draws_table, ledger_table, holder, listed, {
-            "kind": "import", "at": ledger.now(), "generation": generation, "roster": merkle_root(leaves),
-            "size": len(order), "eligible": eligible,
-            # Excluded as winners, though no draw in the Ledger made them so: won before the Ledger began.
-            "prior_winners": sorted(e for e in by_id if e in now and not now[e]),
-        })
+        for _ in range(batches.TRIES):
+            held = _hold(draws_table, holder)
+            if held.get("roster", "") > generation or listed not in held.get("generations", ()):
+                raise RosterSuperseded(f"roster {held.get('roster')}, imported after this one started, is live: this"
+                                       " one was removed, not switched in")
+            # While the import holds the pool no draw can record: the winners read now are final.
+            if (now := _winners(winners_table)).keys() & by_id.keys() != won.keys() & by_id.keys():
+                before, (order, eligible) = order, initial_order(list(by_id), set(now))
+                written += write(p for p, employee_id in enumerate(order) if before[p] != employee_id)
+                won = now
+            live = _switch(draws_table, ledger_table, holder, listed, {
+                "kind": "import", "at": ledger.now(), "generation": generation, "roster": root,
+                "size": len(order), "eligible": eligible,
+                # Excluded as winners, though no draw in the Ledger made them so: won before the Ledger began.
+                "prior_winners": sorted(e for e in by_id if e in now and not now[e]),
+            })
+            if live is not None:
+                break
+        else:
+            raise RosterBusy("draws kept taking the pool back before the roster could switch in; import it again")
     except BaseException as error:
         pool.release(draws_table, holder)
         if isinstance(error, RosterSuperseded):
@@ -172,21 +182,27 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
             "written": written, "removed": removed}
 
 
-def _switch(draws_table, ledger_table, holder: str, listed: str, body: dict) -> dict:
+def _switch(draws_table, ledger_table, holder: str, listed: str, body: dict) -> dict | None:
     """Switch the pool to the generation the import record `body` names, in one transaction with
-    the record; the pool after."""
+    the record; the pool after, or None if the import's hold ran out (a draw took the pool, and
+    may have recorded winners since) and nothing was switched."""
     # A client of its own: the resource's client takes Python values, and a transaction is typed.
     dynamodb_client = boto3.client("dynamodb", region_name=draws_table.meta.client.meta.region_name, config=SDK_CONFIG)
-    ledger.write_with_record(dynamodb_client, ledger_table.name, body, lambda record: [{"Update": {
-        "TableName": draws_table.name, "Key": typed(POOL_KEY),
-        "UpdateExpression": "SET #roster = :roster, roster_root = :root, roster_seq = :seq, pool_size = :size,"
-                            " eligible = :eligible, imported_at = :at REMOVE holder, lease_until DELETE generations :listed",
-        "ConditionExpression": "holder = :me",
-        "ExpressionAttributeNames": {"#roster": "roster"},
-        "ExpressionAttributeValues": typed({
-            ":roster": record["generation"], ":root": record["roster"], ":seq": record["seq"], ":size": record["size"],
-            ":eligible": record["eligible"], ":at": record["at"], ":me": holder, ":listed": {listed}}),
-    }}])
+    try:
+        ledger.write_with_record(dynamodb_client, ledger_table.name, body, lambda record: [{"Update": {
+            "TableName": draws_table.name, "Key": typed(POOL_KEY),
+            "UpdateExpression": "SET #roster = :roster, roster_root = :root, roster_seq = :seq, pool_size = :size,"
+                                " eligible = :eligible, imported_at = :at REMOVE holder, lease_until DELETE generations :listed",
+            "ConditionExpression": "holder = :me",
+            "ExpressionAttributeNames": {"#roster": "roster"},
+            "ExpressionAttributeValues": typed({
+                ":roster": record["generation"], ":root": record["roster"], ":seq": record["seq"], ":size": record["size"],
+                ":eligible": record["eligible"], ":at": record["at"], ":me": holder, ":listed": {listed}}),
+        }}])
+    except dynamodb_client.exceptions.TransactionCanceledException as error:
+        if error.response.get("CancellationReasons", [{}])[0].get("Code") != "ConditionalCheckFailed":
+            raise
+        return None
     return draws_table.get_item(Key=POOL_KEY, ConsistentRead=True)["Item"]
 
 

@@ -5,7 +5,7 @@ import json
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from .common import LotteryError, client, setting
+from .common import LotteryError, client, plain, setting
 
 SOURCE = "lottery"
 DETAIL_TYPE = "WinnerDrawn"
@@ -22,8 +22,9 @@ def events_for(records: list[dict], bus: str) -> list[dict]:
     for record in records:
         if record.get("eventName") != "INSERT":
             continue
-        winner = {k: _deserialize(v) for k, v in record["dynamodb"]["NewImage"].items()}
-        detail = {k: winner.get(k) for k in ("draw_id", "employee_id", "employee_name", "drawn_at", "lottery")}
+        winner = plain({k: _deserialize(v) for k, v in record["dynamodb"]["NewImage"].items()})
+        # ledger_seq: the draw's record in the Ledger, which holds its commitment's number and its seed.
+        detail = {k: winner.get(k) for k in ("draw_id", "employee_id", "employee_name", "drawn_at", "lottery", "ledger_seq")}
         detail["event_id"] = f"{winner['draw_id']}/{winner['employee_id']}"
         entries.append({"EventBusName": bus, "Source": SOURCE, "DetailType": DETAIL_TYPE, "Detail": json.dumps(detail)})
     return entries

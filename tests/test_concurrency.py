@@ -5,6 +5,7 @@ from collections import Counter
 
 import pytest
 
+from cli.verify import verify
 from handlers.pool import LEASE_SECONDS
 from twin import retries
 from twin.stack import OfflineStack
@@ -29,6 +30,7 @@ def test_twenty_draws_at_once_on_a_pool_of_a_hundred(tmp_path):
         draws = [d for d in dev.table("draws_table").scan()["Items"] if d["draw_id"] != "#pool"]
         announcements = dev.announcements()
         pool = dev.table("draws_table").get_item(Key={"draw_id": "#pool"})["Item"]
+        report = verify(dev.export())
     assert Counter(r["status"] for r in results) == {"SUCCEEDED": 20}, failures(results)
     drawn = [w["employee_id"] for r in results for w in r["winners"]]
     assert len(drawn) == len(set(drawn)) == 40
@@ -36,6 +38,27 @@ def test_twenty_draws_at_once_on_a_pool_of_a_hundred(tmp_path):
     assert len(draws) == 20 and all(d.get("announced_at") for d in draws)
     assert len(announcements) == 20
     assert pool["eligible"] == 60 and "holder" not in pool
+    assert report[-1] == ("Verified 42 records: 20 draws recomputed, 0 checked without their roster, 0 failed;"
+                          " 20 on operator randomness only.")
+
+
+@pytest.mark.slow  # about 15 s: twenty draws at once, and an import while they run
+def test_draws_at_once_with_a_roster_imported_among_them_all_verify(tmp_path):
+    """A draw committed to the roster the import replaces before it drew fails by name, recorded;
+    every other draws from the roster its commitment names; the Ledger verifies whole."""
+    with OfflineStack("dev", tmp_path) as dev:
+        dev.import_roster(roster(100))
+        executions = [dev.start({"input": 2}) for _ in range(10)]
+        dev.import_roster(roster(120))
+        executions += [dev.start({"input": 2}) for _ in range(10)]
+        results = [dev.wait(arn) for arn in executions]
+        report = verify(dev.export())
+    outcomes = Counter(r["error"] or r["status"] for r in results)
+    assert set(outcomes) <= {"SUCCEEDED", "RosterReplaced"} and outcomes["SUCCEEDED"] >= 10, failures(results)
+    drawn = [w["employee_id"] for r in results for w in r["winners"]]
+    assert len(drawn) == len(set(drawn)) == 2 * outcomes["SUCCEEDED"]
+    assert report[-1] == (f"Verified {3 + 2 * 20} records: {outcomes['SUCCEEDED']} draws recomputed, 0 checked without"
+                          f" their roster, {outcomes['RosterReplaced']} failed; {outcomes['SUCCEEDED']} on operator randomness only.")
 
 
 def attempts(events: list[dict], state: str) -> list[dict]:

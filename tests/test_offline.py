@@ -176,3 +176,27 @@ def test_each_function_and_each_configuration_runs_in_an_environment_of_its_own(
     assert (answer("first"), answer("second"), answer("first")) == ("a", "b", "a")
     functions.update_function_configuration(FunctionName="first", Environment={"Variables": {"VALUE": "c"}})
     assert (answer("first"), answer("second")) == ("c", "b")
+
+
+@pytest.mark.slow  # four commands, each deploying the stack offline: about 10 s
+def test_the_commands_commit_draw_export_and_verify(tmp_path, capsys):
+    state = ["--state-dir", str(tmp_path)]
+    with pytest.raises(SystemExit):  # refused before anything is deployed
+        cli.main(["draw", "--commitment", "Lottery-3f1c2b6e-0000-4000-8000-000000000000", *state])
+    assert "--commitment and --public-value go together" in capsys.readouterr().err
+    assert cli.main(["commit", "--winners", "2", "--public", "the audience's number", "--json", *state]) == 0
+    commitment = json.loads(capsys.readouterr().out)
+    assert cli.main(["draw", "--commitment", commitment["draw_id"], "--public-value", "17", *state]) == 0
+    drawn = capsys.readouterr().out
+    assert cli.main(["verify", *state]) == 0
+    report = capsys.readouterr().out
+    assert "public value '17' (the audience's number), committed in record 2" in report
+    assert all(w in report for w in drawn.split("Winners:")[1].split("Announcement")[0].split())
+    assert cli.main(["export", "--out", str(tmp_path / "bundle.json"), *state]) == 0
+    bundle = json.loads((tmp_path / "bundle.json").read_text())
+    bundle["records"][-1]["winners"].reverse()
+    (tmp_path / "changed.json").write_text(json.dumps(bundle))
+    capsys.readouterr()
+    assert cli.main(["verify", str(tmp_path / "changed.json")]) == 1
+    assert capsys.readouterr().err.startswith("Mismatch: record 3 (draw of ")
+    assert cli.main(["verify", str(tmp_path / "nothing.json")]) == 2

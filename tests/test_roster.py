@@ -34,6 +34,8 @@ def test_csv_with_commas_or_pipes_with_or_without_header(text):
     ("1;Ann\n", "line 1: expected"),
     ("1,Ann,2019,1,extra\n", "line 1: expected"),
     ('{"T": [{"Put": {}}]}', "seed's batch-write file"),
+    ('{"T": [{"PutRequest": {"Item": {"employee_id": {"S": "1"}, "employee_name": {"S": "\\ud800"}}}}]}',
+     "line 1: a lone surrogate"),
 ])
 def test_a_bad_roster_is_refused_naming_the_line_and_writes_nothing(aws, text, message):
     load_roster(aws)

@@ -1,4 +1,4 @@
-"""`lottery serve`: the three routes over real HTTP on loopback, through the API the stack deploys."""
+"""`lottery serve`: the API's routes over real HTTP on loopback, through the API the stack deploys."""
 
 import json
 import threading
@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from cli.serve import ApiRouter, NoApi, make_server
+from cli.verify import verify
 from twin.stack import OfflineStack
 
 
@@ -57,6 +58,42 @@ def test_post_then_poll_then_list(served):
     assert stack.announcements()[announced:] == [draw["announcement"]]
 
 
+def test_commit_publish_then_draw_with_the_public_value_and_prove_it(served):
+    stack, base = served
+    status, headers, commitment = request(f"{base}/commitments", "POST", {"winners": 2, "public": "the audience's number"})
+    assert status == 201 and headers["Location"] == f"/draws/{commitment['draw_id']}"
+    assert (commitment["kind"], commitment["winners"], commitment["public"]) == ("commit", 2, "the audience's number")
+    published = request(base + headers["Location"])[2]  # what the big screen shows before the number is called
+    assert (published["status"], published["commitment"], published["record"]) == ("COMMITTED", commitment, None)
+    assert "seed" not in json.dumps(published).replace("seed_hash", "")
+    status, _, started = request(f"{base}/draws", "POST", {"commitment": commitment["draw_id"], "public_value": "17"})
+    assert (status, started["draw_id"], started["winners"]) == (202, commitment["draw_id"], 2)
+    draw = finished(base, headers["Location"])
+    assert draw["status"] == "SUCCEEDED" and draw["record"]["public_value"] == "17"
+    assert draw["winners"] == draw["record"]["winners"] and draw["record"]["commitment"] == commitment["seq"]
+    # Started once only; a commitment nobody made cannot be drawn.
+    again = request(f"{base}/draws", "POST", {"commitment": commitment["draw_id"], "public_value": "18"})
+    assert (again[0], again[2]["error"]) == (404, "NotFound")
+    unknown = request(f"{base}/draws", "POST", {"commitment": "Lottery-3f1c2b6e-0000-4000-8000-000000000000",
+                                                 "public_value": "1"})
+    assert (unknown[0], unknown[2]["error"]) == (404, "NotFound")
+    status, _, proof = request(f"{base}/draws/{commitment['draw_id']}/proof")
+    assert status == 200 and proof["records"][-1] == draw["record"] and not proof["complete"]
+    assert any("public value '17' (the audience's number)" in line for line in verify(proof))
+    status, _, mine = request(f"{base}/draws/{commitment['draw_id']}/proof?employee=003")
+    assert status == 200 and "rosters" not in mine and any("003 was in its pool" in line for line in verify(mine, "003"))
+
+
+@pytest.mark.parametrize("body", [b'{"winners": 2}', b'{"winners": 2, "public": 5}', b'{"winners": 0, "public": "x"}',
+                                  b'{"winners": 2, "public": ""}', b"[]"])
+def test_bad_commitments_are_400_and_commit_nothing(served, body):
+    stack, base = served
+    records = len(stack.export()["records"])
+    status, _, answer = request(f"{base}/commitments", "POST", body)
+    assert (status, answer["error"]) == (400, "InvalidInput")
+    assert len(stack.export()["records"]) == records
+
+
 @pytest.mark.parametrize("body", [b"", b"{", b'{"winners": 0}', b'{"winners": "2"}', b'{"winners": 99}', b"[2]"])
 def test_bad_bodies_are_400_and_start_nothing(served, body):
     stack, base = served
@@ -66,7 +103,8 @@ def test_bad_bodies_are_400_and_start_nothing(served, body):
     assert stack.sfn.list_executions(stateMachineArn=stack.outputs["state_machine_arn"])["executions"] == started
 
 
-@pytest.mark.parametrize("path", ["/draws/Lottery-3f1c2b6e-0000-4000-8000-000000000000", "/draws/whatever", "/nothing", "/draws"])
+@pytest.mark.parametrize("path", ["/draws/Lottery-3f1c2b6e-0000-4000-8000-000000000000", "/draws/whatever", "/nothing", "/draws",
+                                  "/draws/Lottery-3f1c2b6e-0000-4000-8000-000000000000/proof"])
 def test_unknown_draws_and_routes_are_404(served, path):
     assert request(served[1] + path)[0] == 404
 

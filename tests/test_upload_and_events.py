@@ -91,6 +91,9 @@ def test_each_winner_becomes_one_winner_drawn_event(dev):
         (w["employee_id"], w["employee_name"]) for w in result["winners"])
     assert all(e["detail"]["draw_id"] == draw_id and e["detail"]["drawn_at"] and e["detail"]["lottery"] == "lottery-dev"
                and e["detail"]["event_id"] == f"{draw_id}/{e['detail']['employee_id']}" for e in events)
+    # The draw's record in the Ledger, with its commitment and seed, for anyone who wants to check it.
+    (record,) = [r for r in dev.export()["records"] if r["kind"] == "draw" and r["draw_id"] == draw_id]
+    assert {e["detail"]["ledger_seq"] for e in events} == {record["seq"]}
     assert messages(dev, "dead_letter_queue_url") == []
 
 
@@ -125,14 +128,14 @@ def test_an_import_that_keeps_failing_lands_in_the_dead_letter_queue(dev):
 
 
 def test_only_inserted_winners_become_events():
-    image = {k: {"S": v} for k, v in {"employee_id": "e1", "employee_name": "Ann", "draw_id": "d",
-                                      "drawn_at": "t", "lottery": "l"}.items()}
+    image = {**{k: {"S": v} for k, v in {"employee_id": "e1", "employee_name": "Ann", "draw_id": "d",
+                                         "drawn_at": "t", "lottery": "l"}.items()}, "ledger_seq": {"N": "7"}}
     records = [{"eventName": name, "dynamodb": {"NewImage": image}} for name in ("INSERT", "MODIFY")] + [
         {"eventName": "REMOVE", "dynamodb": {}}]
     (entry,) = winner_events.events_for(records, "bus")
     assert (entry["EventBusName"], entry["Source"], entry["DetailType"]) == ("bus", "lottery", "WinnerDrawn")
     assert json.loads(entry["Detail"]) == {"draw_id": "d", "employee_id": "e1", "employee_name": "Ann",
-                                           "drawn_at": "t", "lottery": "l", "event_id": "d/e1"}
+                                           "drawn_at": "t", "lottery": "l", "ledger_seq": 7, "event_id": "d/e1"}
 
 
 def test_events_eventbridge_refuses_fail_the_batch(monkeypatch):

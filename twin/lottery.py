@@ -115,7 +115,7 @@ class Lottery:
         draw_id = execution.rsplit(":", 1)[-1]
         draws = self.table("draws_table")
         record = draws.get_item(Key={"draw_id": draw_id}, ConsistentRead=True).get("Item")
-        if record is None:
+        if record is None or record.get("status", "drawn") != "drawn":
             raise NotifyError(f"no recorded draw {draw_id}: a draw that failed before Record In Dynamodb has no winners to announce")
         if record.get("announced_at") and not again:
             raise NotifyError(f"{draw_id} was announced at {record['announced_at']}; pass --again to send it once more")
