@@ -1,6 +1,7 @@
 """Company scale, offline: for N employees and k winners, how long an import takes, how long a
 warm draw takes (saving the state included), how long its save takes, how big the state file is,
-and how many DynamoDB requests a draw sends (at most 2k+4; on AWS a draw's cost is these requests).
+how many DynamoDB requests a draw sends (on AWS a draw's cost is these requests), and how long
+`lottery verify` takes over the whole Ledger (every roster imported, every draw recomputed).
 
     .venv/bin/python benchmarks/company_scale.py [--sizes 10,1000,10000,100000] [--winners 1,10]
                                                  [--draws 7] [--out FILE]
@@ -8,7 +9,7 @@ and how many DynamoDB requests a draw sends (at most 2k+4; on AWS a draw's cost 
 Each N gets a stack of its own in a fresh state directory: the N-employee roster is imported over
 the sample (`import`), then imported again over itself (`reimport`: N written, N removed). Each k
 then gets one draw to warm up and `--draws` timed draws; when fewer than k can still win, a roster
-of N new employees is imported first, untimed.
+of N new employees is imported first, untimed. Last, the Ledger is exported and verified.
 """
 
 import argparse
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 REQUESTS = Counter()
 botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send.dynamodb", lambda event_name, **_: REQUESTS.update(["dynamodb"])))
 
+from cli.verify import verify  # noqa: E402
 from twin.stack import OfflineStack  # noqa: E402
 
 
@@ -72,8 +74,12 @@ def measure(size: int, winners: list[int], draws: int) -> list[dict]:
                 "employees": size, "winners": k, "import_s": round(imported, 2), "reimport_s": round(reimported, 2),
                 "import_save_s": round(import_save, 3), "draw_ms": round(statistics.median(seconds) * 1000, 1),
                 "draw_max_ms": round(max(seconds) * 1000, 1), "save_ms": round(statistics.median(saves[-draws:]) * 1000, 1),
-                "state_mb": round(state_bytes(stack) / 1e6, 2), "requests": max(requests), "bound": 2 * k + 4,
+                "state_mb": round(state_bytes(stack) / 1e6, 2), "requests": max(requests),
             })
+        report: list[str] = []
+        verified = timed(lambda: report.extend(verify(stack.export())))
+        for row in rows:
+            row.update(verify_s=round(verified, 2), verified=report[-1])
     return rows
 
 
@@ -86,14 +92,14 @@ def main() -> None:
     args = options.parse_args()
     winners = [int(k) for k in args.winners.split(",")]
     print(f"{'N':>7} {'k':>3} {'import s':>9} {'reimport s':>10} {'its save s':>10} {'draw ms':>8} {'max ms':>7} "
-          f"{'save ms':>8} {'state MB':>8} {'requests':>8} {'<= 2k+4':>7}")
+          f"{'save ms':>8} {'state MB':>8} {'requests':>8} {'verify s':>8}")
     rows = []
     for size in (int(n) for n in args.sizes.split(",")):
         for row in measure(size, winners, args.draws):
             rows.append(row)
             print(f"{row['employees']:>7} {row['winners']:>3} {row['import_s']:>9} {row['reimport_s']:>10} "
                   f"{row['import_save_s']:>10} {row['draw_ms']:>8} {row['draw_max_ms']:>7} {row['save_ms']:>8} "
-                  f"{row['state_mb']:>8} {row['requests']:>8} {row['bound']:>7}", flush=True)
+                  f"{row['state_mb']:>8} {row['requests']:>8} {row['verify_s']:>8}", flush=True)
     by = {(r["employees"], r["winners"]): r for r in rows}
     if (1000, 10) in by and (100000, 10) in by:
         small, large = by[(1000, 10)]["draw_ms"], by[(100000, 10)]["draw_ms"]

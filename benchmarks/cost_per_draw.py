@@ -38,7 +38,7 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends  # no
 
 from components.definition import render  # noqa: E402
 from twin import lottery  # noqa: E402
-from twin.lottery import execution_history  # noqa: E402
+from twin.lottery import CommitError, execution_history  # noqa: E402
 from twin.provider import partition_of  # noqa: E402
 from twin.stack import OfflineStack  # noqa: E402
 
@@ -178,6 +178,21 @@ def measure(stack, seed, pool, share, counts, rng) -> list[dict]:
                      "lambda_invocations": ours["lambda_invocations"],
                      "dynamodb_requests": REQUESTS["dynamodb"] - before,
                      "wall_ms": (time.perf_counter() - started) * 1000, "unbounded": False, "error": ours["error"]})
+    for winners in counts:  # committed first, then drawn with a public value: what the commitment costs
+        setup_ours(stack, pool, past)
+        before = REQUESTS["dynamodb"]
+        started = time.perf_counter()
+        try:
+            committed = stack.commit(winners, "a number the audience calls")
+        except CommitError as error:  # refused at the commitment: one invocation, nothing started
+            drawn = {"status": "FAILED", "transitions": [], "lambda_invocations": 0, "error": str(error).split(":")[0]}
+        else:
+            drawn = stack.wait(stack.start({"public_value": "17"}, name=committed["draw_id"]))
+        rows.append({"strategy": "ours, committed first", "pool": pool, "past_winners": len(past), "winners": winners,
+                     "status": drawn["status"], "transitions": len(drawn["transitions"]),
+                     "lambda_invocations": drawn["lambda_invocations"] + 1,  # the commitment's own
+                     "dynamodb_requests": REQUESTS["dynamodb"] - before,
+                     "wall_ms": (time.perf_counter() - started) * 1000, "unbounded": False, "error": drawn["error"]})
     for i, winners in enumerate(counts):
         if i == 0 or pool <= 1000:
             seed.setup(pool, past)
@@ -215,6 +230,10 @@ def main() -> None:
                           flush=True)
     ours, seed = ({(r["pool"], r["past_winners"], r["winners"]): r for r in rows if r["strategy"] == s}
                   for s in ("ours", "seed"))
+    committed = [r for r in rows if r["strategy"] == "ours, committed first" and r["status"] == "SUCCEEDED"]
+    if committed:
+        print(f"Committed first: {sorted({r['lambda_invocations'] for r in committed})} Lambda invocations and"
+              f" {sorted({r['dynamodb_requests'] for r in committed})} DynamoDB requests, commitment included")
     if (10, 8, 2) in ours:
         o, e = ours[(10, 8, 2)], seed[(10, 8, 2)]
         print(f"N=10, W=8, k=2: on average the seed-equivalent takes {e['expected_selections']:.0f} selections against our 1, "

@@ -26,6 +26,7 @@ from .siblings import (
     describe,
     execution_arn,
     offline_stack,
+    parse_roster,
     plain,
     project_dir,
     proofs,
@@ -56,23 +57,18 @@ def cmd_draw(lottery, args) -> int:
 
 
 def cmd_import(lottery, args) -> int:
-    try:
-        text = Path(args.file).read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"cannot read {args.file}: {error}", file=sys.stderr)
-        return 2
-    if args.upload:
+    if args.upload:  # read and checked whole before the stack was deployed (main); the bucket's import checks again
         before = lottery.pool()
-        lottery.upload_roster(text, Path(args.file).name)
+        lottery.upload_roster(args.roster_text, Path(args.file).name)
         if args.target == "aws":
             print(f"Uploaded {args.file}: the bucket imports it now; the RosterNotices topic says when, or why not.")
             return 0
         pool = lottery.pool()
         if pool.get("roster") == before.get("roster"):  # offline the import ran during the upload, and changed nothing
-            print(f"InvalidRoster: {lottery.roster_notices()[-1]}", file=sys.stderr)
+            print(f"Not imported: {lottery.roster_notices()[-1]}", file=sys.stderr)
             return 2
     else:
-        pool = lottery.import_roster(text)
+        pool = lottery.import_employees(args.employees)
     print(f"Imported {pool['pool_size']} employees; {pool['eligible']} can win.")
     return 0
 
@@ -290,6 +286,17 @@ def main(argv=None) -> int:
     args = top.parse_args(argv)
     if args.command == "draw" and (args.commitment is None) != (args.public_value is None):
         top.error("--commitment and --public-value go together: the committed draw, and the value it mixes in")
+    if args.command == "import":  # a file that cannot be read or has a bad line is refused before anything starts
+        try:
+            args.roster_text = Path(args.file).read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"cannot read {args.file}: {error}", file=sys.stderr)
+            return 2
+        try:
+            args.employees = parse_roster(args.roster_text)
+        except InvalidRoster as error:
+            print(f"InvalidRoster: {error}", file=sys.stderr)
+            return 2
     args.lock = None
     args.project_dir = project_dir(Path.cwd())
     try:

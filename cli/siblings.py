@@ -21,6 +21,7 @@ if TYPE_CHECKING or CHECKOUT:
     from handlers import proofs, verifiable
     from handlers.common import InvalidRoster, plain, scan_all
     from handlers.payloads import cause_message, execution_arn
+    from handlers.roster import parse_roster
     from twin import seams, state
     from twin.lottery import DRAW_TIMEOUT_S, CommitError, Lottery, NotifyError
     from twin.program import StackConfigError, project_dir
@@ -30,6 +31,7 @@ else:
     from ..handlers import proofs, verifiable
     from ..handlers.common import InvalidRoster, plain, scan_all
     from ..handlers.payloads import cause_message, execution_arn
+    from ..handlers.roster import parse_roster
     from ..twin import seams, state
     from ..twin.lottery import DRAW_TIMEOUT_S, CommitError, Lottery, NotifyError
     from ..twin.program import StackConfigError, project_dir
@@ -49,5 +51,5 @@ def offline_stack() -> "type[OfflineStack]":
 
 
 __all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "TEMPLATE", "CommitError", "InvalidRoster", "Lottery", "NotifyError", "StackConfigError",
-           "StateBusy", "StateLock", "cause_message", "describe", "execution_arn", "offline_stack", "plain", "project_dir",
+           "StateBusy", "StateLock", "cause_message", "describe", "execution_arn", "offline_stack", "parse_roster", "plain", "project_dir",
            "proofs", "scan_all", "seams", "state", "verifiable"]

@@ -67,12 +67,12 @@ class Replay:
                 raise Mismatch(f"says {r['eligible']} can win, but {eligible} of the roster never won")
             live.update(order=[None, *order], names={e["employee_id"]: e["employee_name"] for e in ordered})
         self.prior |= prior
-        if self.employee is not None:
-            live["member"] = self._member(r)
-        self.live = live
         held = "" if live["order"] else "; roster not in the bundle: its draws are checked, not recomputed"
         self.lines.append(f"record {r['seq']}: roster {_short(r['roster'])} imported, {r['size']} employees,"
                           f" {r['eligible']} can win{held}")
+        if self.employee is not None:
+            live["member"] = self._member(r)
+        self.live = live
 
     def _member(self, r: dict) -> dict | None:
         proof = self.proofs.get(r["roster"])
@@ -205,6 +205,6 @@ def verify(bundle: dict, employee: str | None = None) -> list[str]:
         if c["draw_id"] not in replay.outcome:
             replay.lines.append(f"open: draw {c['draw_id']}, committed in record {c['seq']}, has not been drawn")
     n = replay.counts
-    replay.lines.append(f"Verified {seq} records: {n['recomputed']} draws recomputed, {n['not recomputed']} checked without"
-                        f" their roster, {n['failed']} failed; {n['operator only']} on operator randomness only.")
+    replay.lines.append(f"Verified {seq} records. Draws recomputed: {n['recomputed']}; checked without their roster:"
+                        f" {n['not recomputed']}; failed: {n['failed']}; on operator randomness only: {n['operator only']}.")
     return replay.lines

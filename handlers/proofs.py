@@ -29,9 +29,11 @@ def roster(employee_table, generation: str) -> list[dict]:
                   key=lambda e: e["employee_id"])
 
 
-def bundle(ledger_table, employee_table, *, employee: str | None = None, draw_id: str | None = None) -> dict:
+def bundle(ledger_table, employee_table, *, employee: str | None = None, draw_id: str | None = None,
+           read_roster=roster) -> dict:
     """Every record of the Ledger, or those up to draw `draw_id`'s outcome; with the roster of each
-    import, or, for `employee`, that employee's inclusion proof in each roster they are in."""
+    import, or, for `employee`, that employee's inclusion proof in each roster they are in.
+    `read_roster(employee_table, generation)` reads a generation (a Query; the offline twin passes its own)."""
     records = ledger.records(ledger_table)
     last = ledger_table.get_item(Key=ledger.HEAD_KEY, ConsistentRead=True).get("Item", {})
     head = {"seq": plain(last.get("last", 0)), "hash": last.get("hash", GENESIS)}
@@ -44,7 +46,7 @@ def bundle(ledger_table, employee_table, *, employee: str | None = None, draw_id
     for record in records:
         if record["kind"] != "import" or record["roster"] in rosters or record["roster"] in proofs:
             continue
-        employees = roster(employee_table, record["generation"])
+        employees = read_roster(employee_table, record["generation"])
         if employee is None:
             rosters[record["roster"]] = employees
             continue

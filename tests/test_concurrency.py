@@ -38,8 +38,8 @@ def test_twenty_draws_at_once_on_a_pool_of_a_hundred(tmp_path):
     assert len(draws) == 20 and all(d.get("announced_at") for d in draws)
     assert len(announcements) == 20
     assert pool["eligible"] == 60 and "holder" not in pool
-    assert report[-1] == ("Verified 42 records: 20 draws recomputed, 0 checked without their roster, 0 failed;"
-                          " 20 on operator randomness only.")
+    assert report[-1] == ("Verified 42 records. Draws recomputed: 20; checked without their roster: 0; failed: 0;"
+                          " on operator randomness only: 20.")
 
 
 @pytest.mark.slow  # about 15 s: twenty draws at once, and an import while they run
@@ -57,8 +57,9 @@ def test_draws_at_once_with_a_roster_imported_among_them_all_verify(tmp_path):
     assert set(outcomes) <= {"SUCCEEDED", "RosterReplaced"} and outcomes["SUCCEEDED"] >= 10, failures(results)
     drawn = [w["employee_id"] for r in results for w in r["winners"]]
     assert len(drawn) == len(set(drawn)) == 2 * outcomes["SUCCEEDED"]
-    assert report[-1] == (f"Verified {3 + 2 * 20} records: {outcomes['SUCCEEDED']} draws recomputed, 0 checked without"
-                          f" their roster, {outcomes['RosterReplaced']} failed; {outcomes['SUCCEEDED']} on operator randomness only.")
+    assert report[-1] == (f"Verified {3 + 2 * 20} records. Draws recomputed: {outcomes['SUCCEEDED']}; checked without"
+                          f" their roster: 0; failed: {outcomes['RosterReplaced']}; on operator randomness only:"
+                          f" {outcomes['SUCCEEDED']}.")
 
 
 def attempts(events: list[dict], state: str) -> list[dict]:

@@ -57,7 +57,7 @@ def test_an_import_killed_between_its_writes_leaves_the_old_roster_live_and_whol
     done = load_roster(aws, roster("new", 300))
     assert done["removed"] > 10 and len(scan(tables(aws)[0])) == 10 + 300  # the one replaced is kept
     assert live_employees(aws) == [f"new{i:04d}" for i in range(300)]
-    assert verified(aws)[-1].startswith("Verified 6 records: 2 draws recomputed")
+    assert verified(aws)[-1].startswith("Verified 6 records. Draws recomputed: 2;")
 
 
 def test_draws_during_an_import_see_one_roster_or_the_other_never_both(aws):
@@ -103,7 +103,7 @@ def test_draws_during_an_import_see_one_roster_or_the_other_never_both(aws):
     assert len(pool_serials(aws)) == 1000 - sum(w.startswith("new") for w in won)
     assert len(scan(tables(aws)[0])) == 500 + 1000  # the old generation is kept, to verify its draws
     # Recomputed across the switch; a draw that lost the pool to the switch's last moment may be still open.
-    assert f": {len(records)} draws recomputed" in verified(aws)[-1]
+    assert f"Draws recomputed: {len(records)};" in verified(aws)[-1]
 
 
 def test_of_two_imports_at_once_the_later_goes_live_and_the_earlier_removes_itself(aws):

@@ -99,8 +99,8 @@ def test_verify_recomputes_every_draw_across_a_reimport_and_reports_what_it_cann
     kinds = [r["kind"] for r in bundle["records"]]
     assert kinds == ["import", "commit", "draw", "commit", "draw", "import", "commit", "commit", "draw", "commit", "failed"]
     report = verify(bundle)
-    assert report[-1] == ("Verified 11 records: 3 draws recomputed, 0 checked without their roster, 1 failed;"
-                          " 2 on operator randomness only.")
+    assert report[-1] == ("Verified 11 records. Draws recomputed: 3; checked without their roster: 0; failed: 1;"
+                          " on operator randomness only: 2.")
     draws = [line for line in report if ": draw " in line and "failed" not in line]
     assert "operator randomness only" in draws[0] and "public value '4711' (the number the audience calls)" in draws[1]
     assert any(line.startswith("open: draw ") and "committed in record 7" in line for line in report)
@@ -226,12 +226,12 @@ def test_a_bundle_up_to_one_draw_ends_before_the_head_and_an_empty_ledger_verifi
     draw_id = bundle["records"][2]["draw_id"]
     partial = stack.export(draw_id=draw_id)
     assert (len(partial["records"]), partial["head"], partial["complete"]) == (3, bundle["head"], False)
-    assert verify(partial)[-1].startswith("Verified 3 records: 1 draws recomputed")
+    assert verify(partial)[-1].startswith("Verified 3 records. Draws recomputed: 1;")
     with pytest.raises(Mismatch, match="the Ledger's head is record 2"):
         verify({**partial, "head": {"seq": 2, "hash": partial["records"][1]["hash"]}})
     empty = {**bundle, "records": [], "rosters": {}, "head": {"seq": 0, "hash": v.GENESIS}}
-    assert verify(empty) == ["Verified 0 records: 0 draws recomputed, 0 checked without their roster, 0 failed;"
-                             " 0 on operator randomness only."]
+    assert verify(empty) == ["Verified 0 records. Draws recomputed: 0; checked without their roster: 0; failed: 0;"
+                             " on operator randomness only: 0."]
 
 
 def test_a_changed_roster_is_caught_by_its_hash(ledger):
@@ -255,7 +255,7 @@ def test_an_employee_sees_themselves_in_each_pool_without_the_roster(ledger):
     assert [line for line in report if "007 was in its pool" in line] == [
         f"  007 was in its pool of {r['eligible']} and {'won it' if '007' in [w['employee_id'] for w in r['winners']] else 'did not win'}"
         for r in [r for r in mine["records"] if r["kind"] == "draw"][:pools]]
-    assert report[-1].startswith("Verified 11 records: 0 draws recomputed, 3 checked without their roster")
+    assert report[-1].startswith("Verified 11 records. Draws recomputed: 0; checked without their roster: 3;")
     stranger = verify(stack.export(employee="999"), "999")
     assert sum("999 is not in this roster" in line for line in stranger) == 2
     with pytest.raises(Mismatch, match="holds the proofs of '007', not of '008'"):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from .siblings import POOL_KEY, announcement, bundle, cause_message, outcome, parse_roster, write_all, write_roster
+from .siblings import POOL_KEY, announcement, bundle, cause_message, outcome, parse_roster, roster, write_all, write_roster
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table", "ledger_table", "seeds_table")
@@ -42,7 +42,11 @@ class Lottery:
 
     def import_roster(self, text: str, save: bool = True) -> dict:
         """Validate a whole roster, then make it the live roster (InvalidRoster writes nothing)."""
-        pool = write_roster(parse_roster(text), *(self.table(t) for t in ROSTER_TABLES), write_all=self.write_all)
+        return self.import_employees(parse_roster(text), save)
+
+    def import_employees(self, employees: list[dict], save: bool = True) -> dict:
+        """Make a validated roster (parse_roster's employees) the live roster."""
+        pool = write_roster(employees, *(self.table(t) for t in ROSTER_TABLES), write_all=self.write_all)
         if save:
             self.saved()
         return pool
@@ -91,7 +95,12 @@ class Lottery:
 
     def export(self, employee: str | None = None, draw_id: str | None = None) -> dict:
         """What `lottery verify` checks: every Ledger record, with the rosters or one employee's proofs."""
-        return bundle(self.table("ledger_table"), self.table("employee_table"), employee=employee, draw_id=draw_id)
+        return bundle(self.table("ledger_table"), self.table("employee_table"), employee=employee, draw_id=draw_id,
+                      read_roster=self.read_roster)
+
+    def read_roster(self, table, generation: str) -> list[dict]:
+        """A roster generation's employees, as export reads them: a Query, page after page."""
+        return roster(table, generation)
 
     def wait(self, execution_arn: str) -> dict:
         """Wait for an execution to end; describe it (duration counted from this call)."""

@@ -14,16 +14,16 @@ if TYPE_CHECKING or CHECKOUT:
     from handlers.batches import write_all
     from handlers.common import POOL_KEY, plain
     from handlers.payloads import cause_message, execution_arn, outcome
-    from handlers.proofs import bundle
+    from handlers.proofs import bundle, roster
     from handlers.roster import parse_roster, write_roster
     from handlers.validate_winners import announcement
 else:
     from ..handlers.batches import write_all
     from ..handlers.common import POOL_KEY, plain
     from ..handlers.payloads import cause_message, execution_arn, outcome
-    from ..handlers.proofs import bundle
+    from ..handlers.proofs import bundle, roster
     from ..handlers.roster import parse_roster, write_roster
     from ..handlers.validate_winners import announcement
 
 __all__ = ["CHECKOUT", "POOL_KEY", "announcement", "bundle", "cause_message", "execution_arn", "outcome", "parse_roster", "plain",
-           "write_all", "write_roster"]
+           "roster", "write_all", "write_roster"]

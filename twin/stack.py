@@ -97,6 +97,13 @@ class OfflineStack(Lottery):
                     backend.delete_item(table.name, {k: serialize(v) for k, v in request["DeleteRequest"]["Key"].items()})
         return len(requests)
 
+    def read_roster(self, table, generation: str) -> list[dict]:
+        """A generation read from moto's own table: through boto3, moto serialising each item cost
+        0.8 ms an employee, 80 s for 100,000."""
+        items = self.tables()["employee_table"].items.get(DynamoType({"S": generation}), {})
+        return sorted(({"employee_id": i.attrs["employee_id"].value, "employee_name": i.attrs["employee_name"].value}
+                       for i in list(items.values())), key=lambda e: e["employee_id"])
+
     def _sent(self, topic_arn: str) -> list[str]:
         return [n[1] for n in sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics[topic_arn].sent_notifications]
 
