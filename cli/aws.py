@@ -46,7 +46,6 @@ def outputs_from_state_machine(arn: str) -> dict:
         "winners_table": variables["WINNERS_TABLE"],
         "draws_table": variables["DRAWS_TABLE"],
         "ledger_table": variables["LEDGER_TABLE"],
-        "function_names": {"InputWinners": definition["States"]["Input Lottery Winners"]["Parameters"]["FunctionName"]},
     }
 
 

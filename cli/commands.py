@@ -18,6 +18,7 @@ from .serve import POLL_S, NoApi, cmd_serve
 from .serve_client import ServerGone, draw_through_server
 from .siblings import (
     CommitError,
+    InvalidInput,
     InvalidRoster,
     NotifyError,
     StackConfigError,
@@ -30,6 +31,7 @@ from .siblings import (
     plain,
     project_dir,
     proofs,
+    public_text,
     scan_all,
     state,
 )
@@ -286,6 +288,14 @@ def main(argv=None) -> int:
     args = top.parse_args(argv)
     if args.command == "draw" and (args.commitment is None) != (args.public_value is None):
         top.error("--commitment and --public-value go together: the committed draw, and the value it mixes in")
+    try:  # checked as the workflow checks them: a start it would refuse would use up the draw's id
+        if args.command == "draw" and args.public_value is not None:
+            public_text({"public_value": args.public_value}, "public_value", "the public value")
+        if args.command == "commit":
+            public_text({"public": args.public}, "public", "what will be mixed in")
+    except InvalidInput as error:
+        print(f"InvalidInput: {error}", file=sys.stderr)
+        return 2
     if args.command == "import":  # a file that cannot be read or has a bad line is refused before anything starts
         try:
             args.roster_text = Path(args.file).read_text()

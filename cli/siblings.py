@@ -19,7 +19,8 @@ CHECKOUT = __name__.count(".") == 1  # cli.siblings; installed: lottery_workflow
 if TYPE_CHECKING or CHECKOUT:
     from components.definition import TEMPLATE
     from handlers import proofs, verifiable
-    from handlers.common import InvalidRoster, plain, scan_all
+    from handlers.commitments import text as public_text
+    from handlers.common import InvalidInput, InvalidRoster, plain, scan_all
     from handlers.payloads import cause_message, execution_arn
     from handlers.roster import parse_roster
     from twin import seams, state
@@ -29,7 +30,8 @@ if TYPE_CHECKING or CHECKOUT:
 else:
     from ..definition import TEMPLATE
     from ..handlers import proofs, verifiable
-    from ..handlers.common import InvalidRoster, plain, scan_all
+    from ..handlers.commitments import text as public_text
+    from ..handlers.common import InvalidInput, InvalidRoster, plain, scan_all
     from ..handlers.payloads import cause_message, execution_arn
     from ..handlers.roster import parse_roster
     from ..twin import seams, state
@@ -50,6 +52,6 @@ def offline_stack() -> "type[OfflineStack]":
     return OfflineStack
 
 
-__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "TEMPLATE", "CommitError", "InvalidRoster", "Lottery", "NotifyError", "StackConfigError",
-           "StateBusy", "StateLock", "cause_message", "describe", "execution_arn", "offline_stack", "parse_roster", "plain", "project_dir",
-           "proofs", "scan_all", "seams", "state", "verifiable"]
+__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "TEMPLATE", "CommitError", "InvalidInput", "InvalidRoster", "Lottery", "NotifyError",
+           "StackConfigError", "StateBusy", "StateLock", "cause_message", "describe", "execution_arn", "offline_stack",
+           "parse_roster", "plain", "project_dir", "proofs", "public_text", "scan_all", "seams", "state", "verifiable"]

@@ -18,6 +18,20 @@ FIELDS = {
 }
 HEX = re.compile(r"[0-9a-f]{64}")
 HEX_FIELDS = ("prev", "hash", "roster", "seed", "seed_hash")
+# Each field's JSON type: a whole number (never true or false), text, text or null, a list.
+COUNTS = ("seq", "size", "eligible", "winners", "commitment")
+TEXTS = ("kind", "at", "generation", "draw_id", "started_at", "error")
+TEXTS_OR_NULL = ("public", "public_value")
+
+
+def _typed(r: dict) -> str | None:
+    """The first field of record `r` whose JSON type is wrong, if any."""
+    for name, value in r.items():
+        if name in COUNTS and not (type(value) is int and value >= 0) and not (name == "winners" and isinstance(value, list)):
+            return name
+        if name in TEXTS and type(value) is not str or name in TEXTS_OR_NULL and value is not None and type(value) is not str:
+            return name
+    return None
 
 
 class Mismatch(Exception):
@@ -42,16 +56,23 @@ class Replay:
         self.commits: dict[int, dict] = {}
         self.outcome: dict[str, int] = {}  # draw_id -> the record of its outcome
         self.won: dict[str, str] = {}  # employee_id -> draw_id
-        self.prior: set[str] = set()  # winners from before the Ledger began
+        self.prior: set[str] | None = None  # winners from before the Ledger began: the first import fixes them
+        self.imports = 0
         self.lines: list[str] = []
         self.counts = {"recomputed": 0, "not recomputed": 0, "failed": 0, "operator only": 0}
 
     def import_(self, r: dict) -> None:
         prior = set(r["prior_winners"])
-        if r["prior_winners"] != sorted(prior):
-            raise Mismatch("prior_winners are not sorted, or repeat an id")
+        if r["prior_winners"] != sorted(prior) or not all(type(e) is str for e in prior):
+            raise Mismatch("prior_winners are not sorted ids, or repeat one")
+        if self.prior is not None and prior != self.prior:
+            # Who won before the Ledger began is fixed when it begins: a later list that differs excludes someone by hand.
+            changed = sorted(prior ^ self.prior)[0]
+            raise Mismatch(f"prior_winners differ from the first import's ({changed}): winners from before the Ledger"
+                           " are fixed when it begins")
         if again := sorted(prior & self.won.keys()):
             raise Mismatch(f"lists {again[0]} as a winner from before the Ledger, but draw {self.won[again[0]]} in it made them one")
+        self.prior = prior
         live = {"root": r["roster"], "eligible": r["eligible"], "order": None, "names": {}, "member": None}
         if (employees := self.rosters.get(r["roster"])) is not None:
             ordered, leaves = v.roster_leaves(employees)
@@ -60,24 +81,33 @@ class Replay:
                 raise Mismatch(f"roster {_short(r['roster'])} in the bundle lists an employee_id twice")
             if (root := v.merkle_root(leaves)) != r["roster"]:
                 raise Mismatch(f"the bundle's roster hashes to {_short(root)}, not to the {_short(r['roster'])} it committed to")
-            if len(ids) != r["size"] or not prior <= set(ids):
+            if len(ids) != r["size"]:
                 raise Mismatch(f"says {r['size']} employees, the roster has {len(ids)}")
             order, eligible = v.initial_order(ids, self.won.keys() | prior)
             if eligible != r["eligible"]:
                 raise Mismatch(f"says {r['eligible']} can win, but {eligible} of the roster never won")
-            live.update(order=[None, *order], names={e["employee_id"]: e["employee_name"] for e in ordered})
-        self.prior |= prior
+            live.update(order=[None, *order], names={e["employee_id"]: e["employee_name"] for e in ordered}, leaves=leaves)
+        excluded = len(prior & set(live["names"])) if live["order"] else None
         held = "" if live["order"] else "; roster not in the bundle: its draws are checked, not recomputed"
+        before = f" ({excluded} of them winners from before the Ledger)" if excluded else ""
         self.lines.append(f"record {r['seq']}: roster {_short(r['roster'])} imported, {r['size']} employees,"
-                          f" {r['eligible']} can win{held}")
+                          f" {r['eligible']} can win{before}{held}")
         if self.employee is not None:
-            live["member"] = self._member(r)
+            live["member"] = self._member(r, live)
         self.live = live
 
-    def _member(self, r: dict) -> dict | None:
+    def _member(self, r: dict, live: dict) -> dict | None:
+        if live["order"] is not None:  # the roster itself is in the bundle
+            if self.employee not in live["names"]:
+                self.lines.append(f"  {self.employee} is not in this roster")
+                return None
+            employee = {"employee_id": self.employee, "employee_name": live["names"][self.employee]}
+            self.lines.append(f"  {self.employee} ({employee['employee_name']}) is in this roster (the bundle holds it)")
+            return self._excluded(employee)
         proof = self.proofs.get(r["roster"])
         if proof is None:
-            self.lines.append(f"  {self.employee} is not in this roster (the bundle holds no proof for it)")
+            self.lines.append(f"  {self.employee} is not in this roster (the bundle holds no proof for it; there is no"
+                              " proof of absence: ask if you should be)")
             return None
         employee = proof["employee"]
         if employee["employee_id"] != self.employee or proof["size"] != r["size"] or not v.proves_inclusion(
@@ -86,6 +116,13 @@ class Replay:
             raise Mismatch(f"the inclusion proof of {self.employee} does not lead to roster {_short(r['roster'])}")
         self.lines.append(f"  {self.employee} ({employee['employee_name']}) is in this roster: leaf {proof['index'] + 1}"
                           f" of {proof['size']}, proven against its hash")
+        return self._excluded(employee)
+
+    def _excluded(self, employee: dict) -> dict:
+        if employee["employee_id"] in (self.prior or ()):
+            self.lines.append(f"  {employee['employee_id']} is out of its pool: a winner from before the Ledger began")
+        elif employee["employee_id"] in self.won:
+            self.lines.append(f"  {employee['employee_id']} is out of its pool: won draw {self.won[employee['employee_id']]}")
         return employee
 
     def commit(self, r: dict) -> None:
@@ -116,17 +153,19 @@ class Replay:
             raise Mismatch(f"the public value was given at {r['started_at']}, before the commitment at {c['at']}")
         if r["roster"] != c["roster"] or live is None or live["root"] != c["roster"]:
             raise Mismatch(f"draws from roster {_short(r['roster'])}, not the committed, live one")
-        if len(r["winners"]) != c["winners"]:
-            raise Mismatch(f"{len(r['winners'])} winners, but commitment {c['seq']} was to {c['winners']}")
+        if len(r["winners"]) != c["winners"] or c["winners"] > r["eligible"]:
+            raise Mismatch(f"{len(r['winners'])} winners of {r['eligible']}, but commitment {c['seq']} was to {c['winners']}")
+        if len({w["employee_id"] for w in r["winners"]}) != len(r["winners"]):
+            raise Mismatch("names a winner twice")
         if r["eligible"] != live["eligible"]:
             raise Mismatch(f"drew from {r['eligible']} who could win, but the records before leave {live['eligible']}")
         for w in r["winners"]:
             if w["employee_id"] in self.won:
                 raise Mismatch(f"{w['employee_id']} won draw {self.won[w['employee_id']]} already")
-            if w["employee_id"] in self.prior:
+            if w["employee_id"] in (self.prior or ()):
                 raise Mismatch(f"{w['employee_id']} won before the Ledger began (an import's prior_winners)")
         employee = self.employee or ""
-        member = live["member"] is not None and employee not in self.won and employee not in self.prior
+        member = live["member"] is not None and employee not in self.won and employee not in (self.prior or ())
         if live["order"] is not None:
             seed = v.draw_seed(r["seed"], v.draw_inputs(r["draw_id"], c["seq"], c["roster"], c["winners"], r["public_value"]))
             taken = v.shuffle(live["order"], live["eligible"], v.picks(seed, live["eligible"], c["winners"]))
@@ -148,13 +187,21 @@ class Replay:
         self.lines.append(f"record {r['seq']}: draw {r['draw_id']}: {_names(r['winners'])}, from {r['eligible']}; {source}")
         if member:
             outcome = "won it" if self.won.get(employee) == r["draw_id"] else "did not win"
-            self.lines.append(f"  {employee} was in its pool of {r['eligible']} and {outcome}")
+            self.lines.append(f"  {employee} was in its pool (one of {r['eligible']}, as the records count) and {outcome}")
 
     def failed(self, r: dict) -> None:
-        self._commitment(r)
+        c, live = self._commitment(r), self.live
         self.outcome[r["draw_id"]] = r["seq"]
         self.counts["failed"] += 1
-        self.lines.append(f"record {r['seq']}: draw {r['draw_id']} failed ({r['error']}); its seed revealed and matching")
+        would = ""
+        if live is not None and live["root"] == c["roster"] and live["order"] is not None and c["winners"] <= live["eligible"]:
+            # What it would have drawn, with its seed and public value revealed: a failure that came after
+            # the result was known is a veto, and shows as one.
+            seed = v.draw_seed(r["seed"], v.draw_inputs(r["draw_id"], c["seq"], c["roster"], c["winners"], r["public_value"]))
+            order = dict(enumerate(live["order"]))
+            would = "; it would have drawn " + _names([{"employee_id": e, "employee_name": live["names"][e]} for e in
+                                                       v.shuffle(order, live["eligible"], v.picks(seed, live["eligible"], c["winners"]))])
+        self.lines.append(f"record {r['seq']}: draw {r['draw_id']} failed ({r['error']}); its seed revealed and matching{would}")
 
 
 KINDS = {"import": Replay.import_, "commit": Replay.commit, "draw": Replay.draw, "failed": Replay.failed}
@@ -188,6 +235,8 @@ def verify(bundle: dict, employee: str | None = None) -> list[str]:
                            f" {sorted(r.keys() - FIELDS[r['kind']])}")
         if bad := [f for f in HEX_FIELDS if f in r and not HEX.fullmatch(str(r[f]))]:
             raise Mismatch(f"{where}: {bad[0]} is not 64 lowercase hex digits")
+        if bad_type := _typed(r):
+            raise Mismatch(f"{where}: {bad_type} is of the wrong type ({r[bad_type]!r})")
         try:
             KINDS[r["kind"]](replay, r)
         except Mismatch as error:
@@ -197,13 +246,21 @@ def verify(bundle: dict, employee: str | None = None) -> list[str]:
         seq, prev = r["seq"], r["hash"]
     head = bundle.get("head") or {}
     ends = (head.get("seq"), head.get("hash")) == (seq, prev)
-    if bundle.get("complete") and not ends or not bundle.get("complete") and not (
-            isinstance(head.get("seq"), int) and (head["seq"] > seq or ends)):
-        raise Mismatch(f"the Ledger's head is record {head.get('seq')} ({_short(head.get('hash'))}), but the bundle"
-                       f" ends at record {seq}{': records were left out' if bundle.get('complete') else ''}")
+    if bundle.get("complete"):
+        if not ends:
+            raise Mismatch(f"the Ledger's head is record {head.get('seq')} ({_short(head.get('hash'))}), but the bundle"
+                           f" ends at record {seq}: records were left out")
+    else:  # up to one draw: it must end with that draw's last record, so nothing after it can be cut unseen
+        last = bundle["records"][-1] if bundle["records"] else {}
+        if not bundle.get("draw_id") or last.get("draw_id") != bundle["draw_id"] or not (
+                isinstance(head.get("seq"), int) and (head["seq"] > seq or ends)):
+            raise Mismatch(f"a bundle that is not complete must end with the last record of the draw it names"
+                           f" ({bundle.get('draw_id')!r}), before or at the Ledger's head; it ends at record {seq}")
     for c in replay.commits.values():
         if c["draw_id"] not in replay.outcome:
             replay.lines.append(f"open: draw {c['draw_id']}, committed in record {c['seq']}, has not been drawn")
+    replay.lines.append(f"The bundle ends at record {seq}, hash {prev}; the Ledger's head was record {head.get('seq')},"
+                        f" hash {head.get('hash')}: compare them with what was published.")
     n = replay.counts
     replay.lines.append(f"Verified {seq} records. Draws recomputed: {n['recomputed']}; checked without their roster:"
                         f" {n['not recomputed']}; failed: {n['failed']}; on operator randomness only: {n['operator only']}.")

@@ -27,8 +27,8 @@ def build(scope: Scope, code: functions.Code, draw: Draw, *, authorization: str,
     handler = functions.build(
         scope, functions.API, code,
         {**draw.settings, "STATE_MACHINE_ARN": draw.machine.arn,
-         "INPUT_WINNERS_FUNCTION": draw.functions["InputWinners"].name},
-        {**draw.table_arns, "state_machine": draw.machine.arn, "input_winners": draw.functions["InputWinners"].arn,
+         "COMMIT_DRAW_FUNCTION": draw.functions["CommitDraw"].name},
+        {**draw.table_arns, "state_machine": draw.machine.arn, "commit_draw": draw.functions["CommitDraw"].arn,
          "winners_by_time_index": draw.winners.arn.apply(lambda a: f"{a}/index/{WINNERS_BY_TIME_INDEX}")},
     )
     api = aws.apigatewayv2.Api(

@@ -1,6 +1,6 @@
 """The core draw: the Employee, Winners and Draws tables, the Ledger and Seeds tables that make draws
-verifiable, the Notification topic, the seed's four functions with Record Failure, and the Lottery
-state machine that runs them."""
+verifiable, the Notification topic, the seed's four functions with Record Failure, the Lottery
+state machine that runs them, and Commit Draw, which commits to a draw ahead of it."""
 
 import json
 from dataclasses import dataclass
@@ -57,7 +57,8 @@ def build(scope: Scope, code: functions.Code, settings: dict[str, pulumi.Input[s
         "WINNERS_BY_TIME_INDEX": WINNERS_BY_TIME_INDEX,
     }
     made = {spec.name: functions.build(scope, spec, code, settings, table_arns) for spec in functions.DRAW_FUNCTIONS}
-    machine = _state_machine(scope, made, topic, draws, state_machine_logging)
+    machine = _state_machine(scope, made, topic, draws, state_machine_logging)  # which may invoke these only
+    made["CommitDraw"] = functions.build(scope, functions.COMMIT_DRAW, code, settings, table_arns)
     return Draw(employee, winners, draws, ledger, seeds, topic, made, machine, settings, table_arns)
 
 

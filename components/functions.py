@@ -43,16 +43,22 @@ def _append_records(a: Mapping[str, str], *, batch: bool = False) -> dict:
                                          "dynamodb:PutItem", "dynamodb:UpdateItem"], [a["ledger_table"]])
 
 
-# The seed's four functions, in the order the state machine runs them, and Record Failure.
+def _commit(a: Mapping[str, str], seeds: list[str]) -> list[dict]:
+    """A commitment: read the pool, the draw and the Ledger's head in one BatchGetItem, then one
+    transaction (ConditionCheckItem: it names the roster the pool holds at that moment)."""
+    return [
+        allow("CommitDraws", ["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:PutItem"],
+              [a["draws_table"]]),
+        _append_records(a, batch=True),
+        allow("KeepServerSeeds", seeds, [a["seeds_table"]]),
+    ]
+
+
+# The seed's four functions, in the order the state machine runs them, and Record Failure. Only
+# Input Lottery Winners, which only the state machine invokes, may read a server seed.
 INPUT_WINNERS = FunctionSpec(
     "InputWinners", "input_winners", ("MAX_WINNERS", "DRAWS_TABLE", "LEDGER_TABLE", "SEEDS_TABLE"),
-    lambda a: [
-        # ConditionCheckItem: the commitment names the roster the pool holds at that moment.
-        allow("CommitDraws", ["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem",
-                              "dynamodb:PutItem"], [a["draws_table"]]),
-        _append_records(a, batch=True),  # the head is read with the pool
-        allow("KeepServerSeeds", ["dynamodb:GetItem", "dynamodb:PutItem"], [a["seeds_table"]]),
-    ])
+    lambda a: _commit(a, ["dynamodb:GetItem", "dynamodb:PutItem"]))
 RANDOM_SELECT_WINNERS = FunctionSpec(
     "RandomSelectWinners", "random_select_winners",
     ("DRAWS_TABLE", "EMPLOYEE_TABLE", "MAX_ATTEMPTS"),
@@ -75,22 +81,26 @@ RECORD_WINNERS = FunctionSpec(
 RECORD_FAILURE = FunctionSpec(
     "RecordFailure", "record_failure", ("DRAWS_TABLE", "LEDGER_TABLE"),
     lambda a: [
-        allow("MarkDrawFailed", ["dynamodb:UpdateItem"], [a["draws_table"]]),
+        allow("MarkDrawFailed", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
         _append_records(a),
     ])
 DRAW_FUNCTIONS = (INPUT_WINNERS, RANDOM_SELECT_WINNERS, VALIDATE_WINNERS, RECORD_WINNERS, RECORD_FAILURE)
+# `lottery commit` and POST /commitments: writes seeds, never reads one.
+COMMIT_DRAW = FunctionSpec(
+    "CommitDraw", "commit_draw", ("MAX_WINNERS", "DRAWS_TABLE", "LEDGER_TABLE", "SEEDS_TABLE"),
+    lambda a: _commit(a, ["dynamodb:PutItem"]))
 
 # The optional features' functions.
 API = FunctionSpec(
     "Api", "api", ("STATE_MACHINE_ARN", "WINNERS_TABLE", "WINNERS_BY_TIME_INDEX", "LOTTERY_NAME", "MAX_WINNERS",
-                   "DRAWS_TABLE", "LEDGER_TABLE", "EMPLOYEE_TABLE", "INPUT_WINNERS_FUNCTION"),
+                   "DRAWS_TABLE", "LEDGER_TABLE", "EMPLOYEE_TABLE", "COMMIT_DRAW_FUNCTION"),
     lambda a: [
         allow("StartDraws", ["states:StartExecution"], [a["state_machine"]]),
         # Standard executions only: the component makes no Express machine.
         allow("ReadDraws", ["states:DescribeExecution"], [execution_arn(a["state_machine"], "*")]),
         allow("ListWinners", ["dynamodb:Query"], [a["winners_by_time_index"]]),
-        # Commitments are made by Input Lottery Winners, the one function that keeps server seeds.
-        allow("CommitDraws", ["lambda:InvokeFunction"], [a["input_winners"]]),
+        # Commitments are made by Commit Draw, which writes server seeds and reads none.
+        allow("CommitDraws", ["lambda:InvokeFunction"], [a["commit_draw"]]),
         allow("ReadCommitments", ["dynamodb:GetItem"], [a["draws_table"]]),
         # GET /draws/{id}/proof: the Ledger, and the rosters its imports committed to.
         allow("ReadLedger", ["dynamodb:GetItem", "dynamodb:Scan"], [a["ledger_table"]]),

@@ -15,20 +15,19 @@ one and its proof, list winners.
 import base64
 import binascii
 import json
-import re
 import uuid
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from . import proofs
-from .common import InvalidInput, client, int_setting, plain, setting, table, winners_count
+from .commitments import text
+from .common import DRAW_ID, InvalidInput, client, int_setting, plain, setting, table, winners_count
 from .payloads import execution_arn, outcome
 
 PAGE_DEFAULT, PAGE_MAX = 20, 100
 # A page token is the newest-first index's LastEvaluatedKey: the table's key and the index's.
 PAGE_KEY = ("employee_id", "lottery", "drawn_at")
-DRAW_ID = re.compile(r"Lottery-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class NotFound(Exception):
@@ -54,9 +53,8 @@ def start_draw(event) -> dict:
     body = _json_body(event)
     if isinstance(body, dict) and "commitment" in body:
         draw_id = _draw_id(body["commitment"])
-        if not (isinstance(body.get("public_value"), str) and body["public_value"]):
-            raise InvalidInput("public_value (the value the commitment named) is missing")
-        execution_input: dict = {"public_value": body["public_value"]}
+        # Checked as the workflow checks it: a start it would refuse would use up the draw's id.
+        execution_input: dict = {"public_value": text(body, "public_value", "the value the commitment named")}
         committed = _draw_item(draw_id)
         if committed is None or committed.get("status") != "committed":
             raise NotFound(f"no commitment {draw_id} waiting to be drawn")
@@ -76,16 +74,16 @@ def start_draw(event) -> dict:
 def commit_draw(event) -> dict:
     body = _json_body(event)
     count = winners_count(body, "winners", int_setting("MAX_WINNERS"))
-    if not isinstance(body.get("public"), str):
-        raise InvalidInput('"public" (what will be mixed in, which nobody knows yet) must be text')
-    # Input Lottery Winners commits: it alone may make and read server seeds.
-    answer = client("lambda").invoke(FunctionName=setting("INPUT_WINNERS_FUNCTION"),
-                                     Payload=json.dumps({"commit": {"input": count, "public": body["public"]}}).encode())
+    public = text(body, "public", "what will be mixed in, which nobody knows yet")
+    # Commit Draw commits: it may write server seeds, and nobody may read one through it. The id is
+    # chosen here, so that Lambda retrying a lost invocation finds this commitment, not a second one.
+    request = {"input": count, "public": public, "draw_id": f"Lottery-{uuid.uuid4()}"}
+    answer = client("lambda").invoke(FunctionName=setting("COMMIT_DRAW_FUNCTION"), Payload=json.dumps(request).encode())
     result = json.loads(answer["Payload"].read() or b"{}")
     if answer.get("FunctionError"):
         if result.get("errorType") in ("InvalidInput", "NotEnoughEligibleEmployees", "RosterNotRecorded"):
             raise InvalidInput(f"{result['errorType']}: {result.get('errorMessage')}")
-        raise RuntimeError(f"Input Lottery Winners failed: {result}")
+        raise RuntimeError(f"Commit Draw failed: {result}")
     record = result["commitment"]
     return respond(201, record, {"Location": f"/draws/{record['draw_id']}"})
 

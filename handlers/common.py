@@ -1,6 +1,7 @@
 """What every handler shares: named errors, settings from the environment, tables, JSON values."""
 
 import os
+import re
 import secrets
 from decimal import Decimal
 
@@ -9,6 +10,8 @@ from botocore.config import Config
 
 # The item of the Draws table that holds the draw pool's size; every other item is one draw.
 POOL_KEY = {"draw_id": "#pool"}
+# A draw's id, the name of its execution.
+DRAW_ID = re.compile(r"Lottery-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 # Throttling and 5xx from AWS are retried with jittered backoff (botocore's standard mode)
 # before a handler gives up with the error's own name.

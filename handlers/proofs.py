@@ -34,9 +34,14 @@ def bundle(ledger_table, employee_table, *, employee: str | None = None, draw_id
     """Every record of the Ledger, or those up to draw `draw_id`'s outcome; with the roster of each
     import, or, for `employee`, that employee's inclusion proof in each roster they are in.
     `read_roster(employee_table, generation)` reads a generation (a Query; the offline twin passes its own)."""
-    records = ledger.records(ledger_table)
+    # The head first: records appended while the Ledger is read are left out whole, never in part.
     last = ledger_table.get_item(Key=ledger.HEAD_KEY, ConsistentRead=True).get("Item", {})
     head = {"seq": plain(last.get("last", 0)), "hash": last.get("hash", GENESIS)}
+    found = {r["seq"]: r for r in ledger.records(ledger_table) if r["seq"] <= head["seq"]}
+    for seq in set(range(1, head["seq"] + 1)) - found.keys():  # a scan may miss what was written as it ran
+        if item := ledger_table.get_item(Key={"seq": seq}, ConsistentRead=True).get("Item"):
+            found[seq] = plain(item)
+    records = [found[seq] for seq in sorted(found)]
     if draw_id is not None:
         ends = [i for i, r in enumerate(records) if r.get("draw_id") == draw_id]
         if not ends:
@@ -55,5 +60,6 @@ def bundle(ledger_table, employee_table, *, employee: str | None = None, draw_id
         if index is not None:
             proofs[record["roster"]] = {"index": index, "size": len(leaves), "employee": ordered[index],
                                         "path": inclusion_proof(leaves, index)}
-    found = {"format": FORMAT, "version": 1, "head": head, "complete": draw_id is None, "records": records}
-    return {**found, "rosters": rosters} if employee is None else {**found, "employee": employee, "proofs": proofs}
+    made = {"format": FORMAT, "version": 1, "head": head, "complete": draw_id is None, "records": records,
+            **({"draw_id": draw_id} if draw_id else {})}
+    return {**made, "rosters": rosters} if employee is None else {**made, "employee": employee, "proofs": proofs}

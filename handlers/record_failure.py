@@ -22,5 +22,8 @@ def handler(event: dict, context) -> dict:
                 "ExpressionAttributeValues": typed({":failed": "failed", ":committed": "committed", ":record": record}),
             }}])
         except dynamodb_client.exceptions.TransactionCanceledException:
-            pass  # recorded already: this is a retry
+            item = dynamodb_client.get_item(TableName=draws, Key=typed({"draw_id": draw["id"]}), ConsistentRead=True)
+            if item.get("Item", {}).get("status", {}).get("S") == "committed":
+                raise  # not recorded: the commitment must not be left open quietly
+            # Recorded already: this is a retry.
     return error

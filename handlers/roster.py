@@ -165,8 +165,9 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
             live = _switch(draws_table, ledger_table, holder, listed, {
                 "kind": "import", "at": ledger.now(), "generation": generation, "roster": root,
                 "size": len(order), "eligible": eligible,
-                # Excluded as winners, though no draw in the Ledger made them so: won before the Ledger began.
-                "prior_winners": sorted(e for e in by_id if e in now and not now[e]),
+                # Every winner no draw in the Ledger made one (they won before it began), whether in this
+                # roster or not: fixed when the Ledger begins, so that nobody is excluded by hand later.
+                "prior_winners": sorted(e for e, in_ledger in now.items() if not in_ledger),
             })
             if live is not None:
                 break

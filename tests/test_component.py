@@ -102,10 +102,10 @@ def test_inventory(deployed):
         "lottery:index:LotteryWorkflow": 1,
         "aws:dynamodb/table:Table": 5,  # Employee, Winners, Draws, Ledger, Seeds
         "aws:sns/topic:Topic": 3,  # announcements, roster rejections, alarms
-        "aws:cloudwatch/logGroup:LogGroup": 10,  # eight functions, the state machine, the API's access log
-        "aws:iam/role:Role": 9,
-        "aws:iam/rolePolicy:RolePolicy": 9,
-        "aws:lambda/function:Function": 8,
+        "aws:cloudwatch/logGroup:LogGroup": 11,  # nine functions, the state machine, the API's access log
+        "aws:iam/role:Role": 10,
+        "aws:iam/rolePolicy:RolePolicy": 10,
+        "aws:lambda/function:Function": 9,
         "aws:sfn/stateMachine:StateMachine": 1,
         "aws:apigatewayv2/api:Api": 1,
         "aws:apigatewayv2/integration:Integration": 1,
@@ -138,7 +138,7 @@ def test_pulumi_names_every_resource_by_default(deployed):
     prefixes = [g.inputs["namePrefix"] for g in mocks.of_type(LOGS)]
     assert all(p.startswith(("/aws/lambda/lottery-", "/aws/vendedlogs/states/lottery-", "/aws/vendedlogs/apigateway/lottery-"))
                for p in prefixes), prefixes
-    assert len({mocks.states[(ROLE, r.name)]["name"] for r in mocks.of_type(ROLE)}) == 9
+    assert len({mocks.states[(ROLE, r.name)]["name"] for r in mocks.of_type(ROLE)}) == 10
 
 
 def test_a_name_prefix_gives_fixed_names_but_roles_stay_unique():
@@ -218,8 +218,10 @@ def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
                           "WINNERS_TABLE": tables["Winners"], "LEDGER_TABLE": tables["Ledger"],
                           "LOTTERY_NAME": f"lottery-{stack}"},
         "RecordFailure": {"DRAWS_TABLE": tables["Draws"], "LEDGER_TABLE": tables["Ledger"]},
+        "CommitDraw": {"MAX_WINNERS": "10", "DRAWS_TABLE": tables["Draws"], "LEDGER_TABLE": tables["Ledger"],
+                       "SEEDS_TABLE": tables["Seeds"]},
     }
-    for fn in FUNCTIONS:
+    for fn in (*FUNCTIONS, "CommitDraw"):
         f = mocks.one(FUNCTION, f"-{fn}").inputs
         assert f["environment"] == {"variables": expected[fn]}
         assert f["runtime"] == "python3.12" and f["handler"].startswith("handlers.")
@@ -232,7 +234,7 @@ def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
         "STATE_MACHINE_ARN": exports["state_machine_arn"], "WINNERS_TABLE": tables["Winners"],
         "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index", "LOTTERY_NAME": f"lottery-{stack}", "MAX_WINNERS": "10",
         "DRAWS_TABLE": tables["Draws"], "LEDGER_TABLE": tables["Ledger"], "EMPLOYEE_TABLE": tables["Employee"],
-        "INPUT_WINNERS_FUNCTION": exports["function_names"]["InputWinners"]}
+        "COMMIT_DRAW_FUNCTION": exports["function_names"]["CommitDraw"]}
 
 
 def test_api_routes_are_iam_authorised_and_reach_the_api_function(deployed):
@@ -265,7 +267,7 @@ def test_exact_api_policy(deployed):
         "StartDraws": (["states:StartExecution"], [machine]),
         "ReadDraws": (["states:DescribeExecution"], [machine.replace(":stateMachine:", ":execution:") + ":*"]),
         "ListWinners": (["dynamodb:Query"], [f"{arn(mocks, TABLE, '-winners')}/index/lottery-drawn_at-index"]),
-        "CommitDraws": (["lambda:InvokeFunction"], [arn(mocks, FUNCTION, "-inputwinners")]),
+        "CommitDraws": (["lambda:InvokeFunction"], [arn(mocks, FUNCTION, "-commitdraw")]),
         "ReadCommitments": (["dynamodb:GetItem"], [arn(mocks, TABLE, "-draws")]),
         "ReadLedger": (["dynamodb:GetItem", "dynamodb:Scan"], [arn(mocks, TABLE, "-ledger")]),
         "ReadRosters": (["dynamodb:Query"], [arn(mocks, TABLE, "-employee")]),
@@ -387,14 +389,16 @@ def test_exact_function_policies(deployed):
         return arn(mocks, TABLE, f"-{t}")
 
     ledger = (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table("Ledger")])
+
+    def commits(seeds):
+        return {"CommitDraws": (["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:PutItem"], [table("Draws")]),
+                "AppendLedgerRecords": (["dynamodb:BatchGetItem", *ledger[0]], ledger[1]),
+                "KeepServerSeeds": (seeds, [table("Seeds")])}
+
     expected = {
-        # Only Input Lottery Winners may read or write server seeds.
-        "InputWinners": {
-            "CommitDraws": (["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem",
-                             "dynamodb:PutItem"], [table("Draws")]),
-            "AppendLedgerRecords": (["dynamodb:BatchGetItem", *ledger[0]], ledger[1]),
-            "KeepServerSeeds": (["dynamodb:GetItem", "dynamodb:PutItem"], [table("Seeds")]),
-        },
+        # Only Input Lottery Winners, which only the state machine invokes, may read a server seed.
+        "InputWinners": commits(["dynamodb:GetItem", "dynamodb:PutItem"]),
+        "CommitDraw": commits(["dynamodb:PutItem"]),
         "RandomSelectWinners": {
             "HoldPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
             "ReadEmployeesBySerial": (["dynamodb:BatchGetItem"], [table("Employee")]),
@@ -406,10 +410,26 @@ def test_exact_function_policies(deployed):
             "SwapSerials": (["dynamodb:PutItem"], [table("Employee")]),
             "AppendLedgerRecords": ledger,
         },
-        "RecordFailure": {"MarkDrawFailed": (["dynamodb:UpdateItem"], [table("Draws")]), "AppendLedgerRecords": ledger},
+        "RecordFailure": {"MarkDrawFailed": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
+                          "AppendLedgerRecords": ledger},
     }
-    for fn in FUNCTIONS:
+    for fn in (*FUNCTIONS, "CommitDraw"):
         assert statements(policy_of(mocks, fn)) == {"WriteOwnLogs": own_logs(mocks, fn), **expected[fn]}
+
+
+def test_only_input_lottery_winners_may_read_a_server_seed(deployed):
+    """Seeds stay secret until a draw reveals them: no other role (the API's, the commitment's, the
+    state machine's) may read the Seeds table, however it asks."""
+    _, mocks, _ = deployed
+    seeds = arn(mocks, TABLE, "-seeds")
+    readers = set()
+    for policy in mocks.of_type("aws:iam/rolePolicy:RolePolicy"):
+        for statement in json.loads(policy.inputs["policy"])["Statement"]:
+            reads = {a for a in statement["Action"] if a.startswith(("dynamodb:Get", "dynamodb:BatchGet", "dynamodb:Query",
+                                                                     "dynamodb:Scan", "dynamodb:*"))}
+            if reads and any(r == seeds or r == "*" or r.startswith(seeds + "/") for r in statement["Resource"]):
+                readers.add(policy.name)
+    assert readers == {"lottery-inputwinners-policy"}
 
 
 def test_exact_state_machine_policy(deployed):
@@ -441,7 +461,7 @@ def test_tracing_deploys_in_both_partitions(region, tracing):
     offers no X-Ray at all in the China regions, where only the state machine is traced."""
     mocks = built({"tracing": tracing}, region)
     functions = mocks.of_type(FUNCTION)
-    assert len(functions) == 8
+    assert len(functions) == 9
     for f in functions:
         active = f.inputs["tracingConfig"]["mode"] == "Active"
         assert active is (tracing and region == "us-east-1"), f.name
@@ -457,7 +477,7 @@ def test_every_trust_policy_names_its_source(region, partition):
     state machine's only for this account's state machines in this region)."""
     mocks = built({}, region)
     roles = mocks.of_type(ROLE)
-    assert len(roles) == 9
+    assert len(roles) == 10
     for role in roles:
         (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
         assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}, role.name

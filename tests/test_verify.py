@@ -104,7 +104,9 @@ def test_verify_recomputes_every_draw_across_a_reimport_and_reports_what_it_cann
     draws = [line for line in report if ": draw " in line and "failed" not in line]
     assert "operator randomness only" in draws[0] and "public value '4711' (the number the audience calls)" in draws[1]
     assert any(line.startswith("open: draw ") and "committed in record 7" in line for line in report)
-    assert any("failed (RosterIncomplete); its seed revealed and matching" in line for line in report)
+    # A failed draw shows what it would have drawn: a failure after the result was known is a veto, seen.
+    assert any("failed (RosterIncomplete); its seed revealed and matching; it would have drawn " in line for line in report)
+    assert report[-2].startswith(f"The bundle ends at record 11, hash {bundle['head']['hash']}; the Ledger's head was record 11")
     # The second roster excluded the first one's winners who are in it (all of them: same ids).
     assert bundle["records"][5]["eligible"] == 15 - 5
 
@@ -201,6 +203,9 @@ def another_public_value(records) -> None:
      r"^record 3 \(draw .*\): drew from 8 who could win, but the records before leave 10"),
     # The second import hides that a winner was excluded.
     (lambda r: r[5].update(eligible=15), r"^record 6 \(import\): says 15 can win, but 10 of the roster never won"),
+    # Someone excluded by hand, as a "winner from before the Ledger".
+    (lambda r: r[5].update(prior_winners=["012"], eligible=9),
+     r"^record 6 \(import\): prior_winners differ from the first import's \(012\)"),
     # A commitment to another roster than the live one.
     (lambda r: r[6].update(roster="00" * 32), r"^record 7 \(commit .*\): commits to roster 000000000000…"),
     # A winner drawn twice.
@@ -212,9 +217,13 @@ def another_public_value(records) -> None:
     (lambda r: r[2].pop("at"), r"^record 3 \(draw .*\): lacks \['at'\] or has fields no draw record has: \[\]"),
     (lambda r: r[1].update(note="x"), r"^record 2 \(commit .*\): lacks \[\] or has fields no commit record has: \['note'\]"),
     (lambda r: r[5].update(prior_winners=["b", "a"]), r"^record 6 \(import\): prior_winners are not sorted"),
+    (lambda r: r[2].update(eligible=True), r"^record 3 \(draw .*\): eligible is of the wrong type \(True\)"),
+    (lambda r: r[1].update(public=17), r"^record 2 \(commit .*\): public is of the wrong type \(17\)"),
 ], ids=["swapped winner", "reordered winners", "other seed", "other seed of a failed draw", "other public value",
-        "public value dropped", "committed late", "draw deleted", "exclusion hidden", "other roster", "won twice",
-        "borrowed commitment", "upper-case hex", "no time", "a field more", "unsorted prior winners"])
+        "public value dropped", "committed late", "draw deleted", "exclusion hidden", "excluded by hand", "other roster",
+        "won twice",
+        "borrowed commitment", "upper-case hex", "no time", "a field more", "unsorted prior winners", "true for a number",
+        "a number for text"])
 def test_a_rewritten_ledger_is_caught_by_what_it_says(ledger, change, message):
     _, bundle = ledger
     with pytest.raises(Mismatch, match=message):
@@ -227,10 +236,16 @@ def test_a_bundle_up_to_one_draw_ends_before_the_head_and_an_empty_ledger_verifi
     partial = stack.export(draw_id=draw_id)
     assert (len(partial["records"]), partial["head"], partial["complete"]) == (3, bundle["head"], False)
     assert verify(partial)[-1].startswith("Verified 3 records. Draws recomputed: 1;")
-    with pytest.raises(Mismatch, match="the Ledger's head is record 2"):
+    assert partial["draw_id"] == draw_id
+    with pytest.raises(Mismatch, match="must end with the last record of the draw it names"):
         verify({**partial, "head": {"seq": 2, "hash": partial["records"][1]["hash"]}})
+    # Cutting the last draws off a complete bundle and calling it partial does not pass.
+    with pytest.raises(Mismatch, match=r"must end with the last record of the draw it names \(None\)"):
+        verify({**bundle, "complete": False, "records": bundle["records"][:3]})
+    with pytest.raises(Mismatch, match="must end with the last record of the draw it names"):
+        verify({**partial, "records": partial["records"][:1]})
     empty = {**bundle, "records": [], "rosters": {}, "head": {"seq": 0, "hash": v.GENESIS}}
-    assert verify(empty) == ["Verified 0 records. Draws recomputed: 0; checked without their roster: 0; failed: 0;"
+    assert verify(empty)[-1:] == ["Verified 0 records. Draws recomputed: 0; checked without their roster: 0; failed: 0;"
                              " on operator randomness only: 0."]
 
 
@@ -253,13 +268,17 @@ def test_an_employee_sees_themselves_in_each_pool_without_the_roster(ledger):
     draws = [[w["employee_id"] for w in r["winners"]] for r in mine["records"] if r["kind"] == "draw"]
     pools = next((n + 1 for n, winners in enumerate(draws) if "007" in winners), len(draws))
     assert [line for line in report if "007 was in its pool" in line] == [
-        f"  007 was in its pool of {r['eligible']} and {'won it' if '007' in [w['employee_id'] for w in r['winners']] else 'did not win'}"
+        f"  007 was in its pool (one of {r['eligible']}, as the records count) and"
+        f" {'won it' if '007' in [w['employee_id'] for w in r['winners']] else 'did not win'}"
         for r in [r for r in mine["records"] if r["kind"] == "draw"][:pools]]
     assert report[-1].startswith("Verified 11 records. Draws recomputed: 0; checked without their roster: 3;")
     stranger = verify(stack.export(employee="999"), "999")
     assert sum("999 is not in this roster" in line for line in stranger) == 2
     with pytest.raises(Mismatch, match="holds the proofs of '007', not of '008'"):
         verify(mine, "008")
+    # From a whole bundle, an employee is looked up in the rosters themselves.
+    assert [line for line in verify(stack.export(), "007") if "007 was in its pool" in line] == [
+        line for line in report if "007 was in its pool" in line]
     bad = copy.deepcopy(mine)
     first = next(iter(bad["proofs"].values()))
     first["path"][0] = "00" * 32

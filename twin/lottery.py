@@ -83,10 +83,13 @@ class Lottery:
 
     def commit(self, winners: int, public: str) -> dict:
         """Commit to a draw of `winners` whose randomness will mix in the public value `public`
-        describes (Input Lottery Winners, invoked directly); the commit record."""
-        answer = boto3.client("lambda", region_name=self.region).invoke(
-            FunctionName=self.outputs["function_names"]["InputWinners"],
-            Payload=json.dumps({"commit": {"input": winners, "public": public}}).encode())
+        describes (the stack's Commit Draw function); the commit record."""
+        function = self.outputs.get("function_names", {}).get("CommitDraw")
+        if not function:
+            raise CommitError("committing needs the stack's Commit Draw function: use --stack, not --state-machine-arn")
+        # The id is chosen here, so that a retried invocation finds this commitment, not a second one.
+        answer = boto3.client("lambda", region_name=self.region).invoke(FunctionName=function, Payload=json.dumps(
+            {"input": winners, "public": public, "draw_id": f"Lottery-{uuid.uuid4()}"}).encode())
         result = json.loads(answer["Payload"].read() or b"{}")
         if answer.get("FunctionError"):
             raise CommitError(f"{result.get('errorType')}: {result.get('errorMessage')}")

@@ -1,0 +1,24 @@
+"""Commit Draw: commit to a draw whose public value is not known yet (`lottery commit`,
+POST /commitments); the draw is started later, with the value. This function may write server
+seeds but never read one: whoever may invoke it learns nothing that would predict the draw.
+
+    {"input": N, "public": "<what will be mixed in>", "draw_id": "Lottery-<uuid>"}  ->  {"commitment": {...}}
+
+The caller names the draw, so a retried invocation finds its own commitment instead of making another.
+"""
+
+import uuid
+
+from .commitments import commit, text
+from .common import DRAW_ID, InvalidInput, int_setting, winners_count
+from .payloads import Committed
+
+
+def handler(event: dict, context) -> Committed:
+    count = winners_count(event, "input", int_setting("MAX_WINNERS"))
+    public = text(event, "public", "what will be mixed in, which nobody knows yet")
+    draw_id = event.get("draw_id") or f"Lottery-{uuid.uuid4()}"
+    if not (isinstance(draw_id, str) and DRAW_ID.fullmatch(draw_id)):
+        raise InvalidInput(f"draw_id must look like Lottery-<uuid>, not {draw_id!r}")
+    record, _ = commit(draw_id, count, public, reveal=False)
+    return {"commitment": record}
