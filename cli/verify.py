@@ -11,15 +11,15 @@ from .siblings import verifiable as v
 # The fields of each kind of record, exactly (docs/VERIFY.md).
 COMMON = {"seq", "prev", "hash", "kind", "at"}
 FIELDS = {
-    "import": COMMON | {"generation", "roster", "size", "eligible", "prior_winners"},
+    "import": COMMON | {"generation", "roster", "size", "eligible", "prior_winners", "prior_winners_hash"},
     "commit": COMMON | {"draw_id", "roster", "winners", "seed_hash", "public"},
     "draw": COMMON | {"draw_id", "commitment", "started_at", "roster", "eligible", "public_value", "seed", "winners"},
     "failed": COMMON | {"draw_id", "commitment", "public_value", "seed", "error"},
 }
 HEX = re.compile(r"[0-9a-f]{64}")
-HEX_FIELDS = ("prev", "hash", "roster", "seed", "seed_hash")
+HEX_FIELDS = ("prev", "hash", "roster", "seed", "seed_hash", "prior_winners_hash")
 # Each field's JSON type: a whole number (never true or false), text, text or null, a list.
-COUNTS = ("seq", "size", "eligible", "winners", "commitment")
+COUNTS = ("seq", "size", "eligible", "winners", "commitment", "prior_winners")
 TEXTS = ("kind", "at", "generation", "draw_id", "started_at", "error")
 TEXTS_OR_NULL = ("public", "public_value")
 
@@ -51,28 +51,34 @@ class Replay:
 
     def __init__(self, bundle: dict, employee: str | None):
         self.rosters, self.proofs = bundle.get("rosters", {}), bundle.get("proofs", {})
+        self.listed = bundle.get("prior_winners")  # the list whose hash the imports hold
         self.employee = employee
         self.live: dict | None = None
         self.commits: dict[int, dict] = {}
         self.outcome: dict[str, int] = {}  # draw_id -> the record of its outcome
         self.won: dict[str, str] = {}  # employee_id -> draw_id
         self.prior: set[str] | None = None  # winners from before the Ledger began: the first import fixes them
-        self.imports = 0
+        self.prior_hash: str | None = None
         self.lines: list[str] = []
         self.counts = {"recomputed": 0, "not recomputed": 0, "failed": 0, "operator only": 0}
 
     def import_(self, r: dict) -> None:
-        prior = set(r["prior_winners"])
-        if r["prior_winners"] != sorted(prior) or not all(type(e) is str for e in prior):
-            raise Mismatch("prior_winners are not sorted ids, or repeat one")
-        if self.prior is not None and prior != self.prior:
-            # Who won before the Ledger began is fixed when it begins: a later list that differs excludes someone by hand.
-            changed = sorted(prior ^ self.prior)[0]
-            raise Mismatch(f"prior_winners differ from the first import's ({changed}): winners from before the Ledger"
-                           " are fixed when it begins")
+        if self.prior_hash is None:  # the first import fixes who won before the Ledger began
+            listed = self.listed
+            if not (isinstance(listed, list) and all(type(e) is str for e in listed) and listed == sorted(set(listed))):
+                raise Mismatch("the bundle's prior_winners are not a sorted list of distinct ids")
+            if (len(listed), v.ids_hash(listed)) != (r["prior_winners"], r["prior_winners_hash"]):
+                raise Mismatch(f"holds {r['prior_winners']} winners from before the Ledger, hash"
+                               f" {_short(r['prior_winners_hash'])}; the bundle's list is {len(listed)}, hash"
+                               f" {_short(v.ids_hash(listed))}")
+            self.prior, self.prior_hash = set(listed), r["prior_winners_hash"]
+        elif r["prior_winners_hash"] != self.prior_hash:
+            # Fixed when the Ledger begins: a later list that differs would exclude someone by hand.
+            raise Mismatch("its winners from before the Ledger differ from the first import's: they are fixed when it"
+                           " begins")
+        prior: set[str] = self.prior or set()
         if again := sorted(prior & self.won.keys()):
             raise Mismatch(f"lists {again[0]} as a winner from before the Ledger, but draw {self.won[again[0]]} in it made them one")
-        self.prior = prior
         live = {"root": r["roster"], "eligible": r["eligible"], "order": None, "names": {}, "member": None}
         if (employees := self.rosters.get(r["roster"])) is not None:
             ordered, leaves = v.roster_leaves(employees)
@@ -86,7 +92,7 @@ class Replay:
             order, eligible = v.initial_order(ids, self.won.keys() | prior)
             if eligible != r["eligible"]:
                 raise Mismatch(f"says {r['eligible']} can win, but {eligible} of the roster never won")
-            live.update(order=[None, *order], names={e["employee_id"]: e["employee_name"] for e in ordered}, leaves=leaves)
+            live.update(order=[None, *order], names={e["employee_id"]: e["employee_name"] for e in ordered})
         excluded = len(prior & set(live["names"])) if live["order"] else None
         held = "" if live["order"] else "; roster not in the bundle: its draws are checked, not recomputed"
         before = f" ({excluded} of them winners from before the Ledger)" if excluded else ""

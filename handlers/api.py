@@ -125,8 +125,18 @@ def get_draw(event) -> dict:
 def get_proof(event) -> dict:
     draw_id = _draw_id((event.get("pathParameters") or {}).get("id", ""))
     employee = (event.get("queryStringParameters") or {}).get("employee") or None
+    # The winners from before the Ledger, read through the newest-first index this function already may query.
+    query = {"IndexName": setting("WINNERS_BY_TIME_INDEX"), "KeyConditionExpression": Key("lottery").eq(setting("LOTTERY_NAME"))}
+    winners = []
+    while True:
+        page = table("WINNERS_TABLE").query(**query)
+        winners += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            break
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     try:
-        found = proofs.bundle(table("LEDGER_TABLE"), table("EMPLOYEE_TABLE"), employee=employee, draw_id=draw_id)
+        found = proofs.bundle(table("LEDGER_TABLE"), table("EMPLOYEE_TABLE"), proofs.prior_winners(winners),
+                              employee=employee, draw_id=draw_id)
     except proofs.NoSuchDraw as error:
         raise NotFound(str(error)) from None
     return respond(200, found)

@@ -29,10 +29,16 @@ def roster(employee_table, generation: str) -> list[dict]:
                   key=lambda e: e["employee_id"])
 
 
-def bundle(ledger_table, employee_table, *, employee: str | None = None, draw_id: str | None = None,
+def prior_winners(winners: list[dict]) -> list[str]:
+    """Of Winners items, the ids of those no draw in the Ledger made winners (no `ledger_seq`), sorted."""
+    return sorted(w["employee_id"] for w in winners if "ledger_seq" not in w)
+
+
+def bundle(ledger_table, employee_table, prior: list[str], *, employee: str | None = None, draw_id: str | None = None,
            read_roster=roster) -> dict:
     """Every record of the Ledger, or those up to draw `draw_id`'s outcome; with the roster of each
-    import, or, for `employee`, that employee's inclusion proof in each roster they are in.
+    import, or, for `employee`, that employee's inclusion proof in each roster they are in; and
+    `prior`, the winners from before the Ledger began (prior_winners), whose hash its imports hold.
     `read_roster(employee_table, generation)` reads a generation (a Query; the offline twin passes its own)."""
     # The head first: records appended while the Ledger is read are left out whole, never in part.
     last = ledger_table.get_item(Key=ledger.HEAD_KEY, ConsistentRead=True).get("Item", {})
@@ -61,5 +67,5 @@ def bundle(ledger_table, employee_table, *, employee: str | None = None, draw_id
             proofs[record["roster"]] = {"index": index, "size": len(leaves), "employee": ordered[index],
                                         "path": inclusion_proof(leaves, index)}
     made = {"format": FORMAT, "version": 1, "head": head, "complete": draw_id is None, "records": records,
-            **({"draw_id": draw_id} if draw_id else {})}
+            "prior_winners": prior, **({"draw_id": draw_id} if draw_id else {})}
     return {**made, "rosters": rosters} if employee is None else {**made, "employee": employee, "proofs": proofs}

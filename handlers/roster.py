@@ -20,7 +20,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from . import batches, ledger, pool
 from .common import POOL_KEY, SDK_CONFIG, InvalidRoster, LotteryError, plain, scan_all
 from .ledger import typed
-from .verifiable import initial_order, merkle_root, roster_leaves
+from .verifiable import ids_hash, initial_order, merkle_root, roster_leaves
 
 FIELDS = ("employee_id", "employee_name", "employee_entry_date", "lottery_serial")
 _MAX_REPORTED = 5
@@ -167,7 +167,8 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
                 "size": len(order), "eligible": eligible,
                 # Every winner no draw in the Ledger made one (they won before it began), whether in this
                 # roster or not: fixed when the Ledger begins, so that nobody is excluded by hand later.
-                "prior_winners": sorted(e for e, in_ledger in now.items() if not in_ledger),
+                # A count and a hash: the list itself may be longer than a record can be (400 KB).
+                **_prior(e for e, in_ledger in now.items() if not in_ledger),
             })
             if live is not None:
                 break
@@ -181,6 +182,11 @@ def write_roster(employees: list[dict], employee_table, winners_table, draws_tab
     removed = remove_replaced(employee_table, draws_table, live, write_all)
     return {**{k: plain(live[k]) for k in ("roster", "roster_root", "pool_size", "eligible", "imported_at")},
             "written": written, "removed": removed}
+
+
+def _prior(employee_ids) -> dict:
+    ids = list(employee_ids)
+    return {"prior_winners": len(ids), "prior_winners_hash": ids_hash(ids)}
 
 
 def _switch(draws_table, ledger_table, holder: str, listed: str, body: dict) -> dict | None:

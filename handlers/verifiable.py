@@ -48,6 +48,11 @@ def record_hash(record: dict) -> str:
     return sha256(canonical({k: v for k, v in record.items() if k != "hash"}))
 
 
+def ids_hash(employee_ids: list[str]) -> str:
+    """SHA-256 of the canonical form of a list of employee ids, sorted."""
+    return sha256(canonical(sorted(employee_ids)))
+
+
 def seed_hash(server_seed: str) -> str:
     """The commitment to a server seed (hex): SHA-256 of its 32 bytes."""
     return sha256(bytes.fromhex(server_seed))

@@ -34,7 +34,7 @@ def draw(count: int, draw_id: str) -> dict:
 
 def verified(ddb) -> list[str]:
     """`lottery verify`'s report of everything the Ledger holds."""
-    return verify(proofs.bundle(tables(ddb)[3], tables(ddb)[0]))
+    return verify(proofs.bundle(tables(ddb)[3], tables(ddb)[0], proofs.prior_winners(scan(tables(ddb)[1]))))
 
 
 def test_an_import_killed_between_its_writes_leaves_the_old_roster_live_and_whole(aws):

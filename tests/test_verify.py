@@ -36,6 +36,7 @@ def test_the_known_answer_vectors_of_the_specification():
     assert v.proves_inclusion(leaves[proof["index"]], proof["index"], proof["size"], proof["path"], KAT["roster_root"])
     order, eligible = v.initial_order([e["employee_id"] for e in KAT["roster"]], set(KAT["excluded"]))
     assert (order, eligible) == (KAT["initial_order"], KAT["eligible"])
+    assert v.ids_hash(KAT["excluded"]) == KAT["excluded_hash"]
     taken = v.picks(seed, eligible, KAT["winners_count"])
     pool = [None, *order]
     assert (taken, v.shuffle(pool, eligible, taken), pool[1:]) == (KAT["picks"], KAT["winners"], KAT["order_after"])
@@ -204,8 +205,8 @@ def another_public_value(records) -> None:
     # The second import hides that a winner was excluded.
     (lambda r: r[5].update(eligible=15), r"^record 6 \(import\): says 15 can win, but 10 of the roster never won"),
     # Someone excluded by hand, as a "winner from before the Ledger".
-    (lambda r: r[5].update(prior_winners=["012"], eligible=9),
-     r"^record 6 \(import\): prior_winners differ from the first import's \(012\)"),
+    (lambda r: r[5].update(prior_winners=1, prior_winners_hash=v.ids_hash(["012"]), eligible=9),
+     r"^record 6 \(import\): its winners from before the Ledger differ from the first import's"),
     # A commitment to another roster than the live one.
     (lambda r: r[6].update(roster="00" * 32), r"^record 7 \(commit .*\): commits to roster 000000000000…"),
     # A winner drawn twice.
@@ -216,13 +217,12 @@ def another_public_value(records) -> None:
     (lambda r: r[2].update(seed=r[2]["seed"].upper()), r"^record 3 \(draw .*\): seed is not 64 lowercase hex digits"),
     (lambda r: r[2].pop("at"), r"^record 3 \(draw .*\): lacks \['at'\] or has fields no draw record has: \[\]"),
     (lambda r: r[1].update(note="x"), r"^record 2 \(commit .*\): lacks \[\] or has fields no commit record has: \['note'\]"),
-    (lambda r: r[5].update(prior_winners=["b", "a"]), r"^record 6 \(import\): prior_winners are not sorted"),
     (lambda r: r[2].update(eligible=True), r"^record 3 \(draw .*\): eligible is of the wrong type \(True\)"),
     (lambda r: r[1].update(public=17), r"^record 2 \(commit .*\): public is of the wrong type \(17\)"),
 ], ids=["swapped winner", "reordered winners", "other seed", "other seed of a failed draw", "other public value",
         "public value dropped", "committed late", "draw deleted", "exclusion hidden", "excluded by hand", "other roster",
         "won twice",
-        "borrowed commitment", "upper-case hex", "no time", "a field more", "unsorted prior winners", "true for a number",
+        "borrowed commitment", "upper-case hex", "no time", "a field more", "true for a number",
         "a number for text"])
 def test_a_rewritten_ledger_is_caught_by_what_it_says(ledger, change, message):
     _, bundle = ledger
@@ -247,6 +247,15 @@ def test_a_bundle_up_to_one_draw_ends_before_the_head_and_an_empty_ledger_verifi
     empty = {**bundle, "records": [], "rosters": {}, "head": {"seq": 0, "hash": v.GENESIS}}
     assert verify(empty)[-1:] == ["Verified 0 records. Draws recomputed: 0; checked without their roster: 0; failed: 0;"
                              " on operator randomness only: 0."]
+
+
+def test_the_winners_from_before_the_ledger_are_the_list_its_first_import_hashed(ledger):
+    _, bundle = ledger
+    assert bundle["prior_winners"] == [] and bundle["records"][0]["prior_winners"] == 0
+    with pytest.raises(Mismatch, match=r"^record 1 \(import\): holds 0 winners from before the Ledger, .* the bundle's list is 1"):
+        verify({**bundle, "prior_winners": ["007"]})  # someone excluded, said to have won before
+    with pytest.raises(Mismatch, match=r"^record 1 \(import\): the bundle's prior_winners are not a sorted list"):
+        verify({**bundle, "prior_winners": ["b", "a"]})
 
 
 def test_a_changed_roster_is_caught_by_its_hash(ledger):

@@ -7,7 +7,19 @@ from datetime import UTC, datetime
 
 import boto3
 
-from .siblings import POOL_KEY, announcement, bundle, cause_message, outcome, parse_roster, roster, write_all, write_roster
+from .siblings import (
+    POOL_KEY,
+    announcement,
+    bundle,
+    cause_message,
+    outcome,
+    parse_roster,
+    prior_winners,
+    roster,
+    scan_all,
+    write_all,
+    write_roster,
+)
 
 DRAW_TIMEOUT_S = 60
 TABLES = ("employee_table", "winners_table", "draws_table", "ledger_table", "seeds_table")
@@ -98,7 +110,8 @@ class Lottery:
 
     def export(self, employee: str | None = None, draw_id: str | None = None) -> dict:
         """What `lottery verify` checks: every Ledger record, with the rosters or one employee's proofs."""
-        return bundle(self.table("ledger_table"), self.table("employee_table"), employee=employee, draw_id=draw_id,
+        prior = prior_winners(scan_all(self.table("winners_table"), ProjectionExpression="employee_id, ledger_seq"))
+        return bundle(self.table("ledger_table"), self.table("employee_table"), prior, employee=employee, draw_id=draw_id,
                       read_roster=self.read_roster)
 
     def read_roster(self, table, generation: str) -> list[dict]:

@@ -12,18 +12,18 @@ CHECKOUT = __name__.count(".") == 1  # twin.siblings; installed: lottery_workflo
 
 if TYPE_CHECKING or CHECKOUT:
     from handlers.batches import write_all
-    from handlers.common import POOL_KEY, plain
+    from handlers.common import POOL_KEY, plain, scan_all
     from handlers.payloads import cause_message, execution_arn, outcome
-    from handlers.proofs import bundle, roster
+    from handlers.proofs import bundle, prior_winners, roster
     from handlers.roster import parse_roster, write_roster
     from handlers.validate_winners import announcement
 else:
     from ..handlers.batches import write_all
-    from ..handlers.common import POOL_KEY, plain
+    from ..handlers.common import POOL_KEY, plain, scan_all
     from ..handlers.payloads import cause_message, execution_arn, outcome
-    from ..handlers.proofs import bundle, roster
+    from ..handlers.proofs import bundle, prior_winners, roster
     from ..handlers.roster import parse_roster, write_roster
     from ..handlers.validate_winners import announcement
 
 __all__ = ["CHECKOUT", "POOL_KEY", "announcement", "bundle", "cause_message", "execution_arn", "outcome", "parse_roster", "plain",
-           "roster", "write_all", "write_roster"]
+           "prior_winners", "roster", "scan_all", "write_all", "write_roster"]

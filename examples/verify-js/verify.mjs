@@ -380,12 +380,14 @@ function checkBundle(bundle, employee) {
   }
 
   let lastSeq = 0, lastHash = ZERO64;
-  let live = null; // { seq, root, size, sorted|null, P|null, E, prior:Set, member: true|false|null }
+  let live = null; // { seq, root, size, sorted|null, P|null, E, member: true|false|null }
+  // Every winner from before the Ledger began, fixed by the first import (each later one lists the same).
+  let prior = null; // { seq, list, set }
   const commitsBySeq = new Map(); // seq -> { rec, ended: null | seq }
   const committedIds = new Map(); // draw_id -> commit seq
   const wonIn = new Map(); // employee_id -> seq of the draw record that made them a winner
   const lines = [];
-  const stats = { records: 0, recomputed: 0, unrostered: 0, failed: 0, operatorOnly: 0 };
+  const stats = { records: 0, recomputed: 0, unrostered: 0, failed: 0, wouldHave: 0, operatorOnly: 0 };
   const operatorOnly = [];
   const checkedRosters = new Map(); // root -> rosterInfo
   const checkedProofs = new Map(); // root -> true (valid proof for the employee)
@@ -419,6 +421,9 @@ function checkBundle(bundle, employee) {
       for (const id of rec.prior_winners) {
         if (wonIn.has(id)) fail(`prior winner ${id} won in the Ledger (record ${wonIn.get(id)})`);
       }
+      if (prior === null) prior = { seq, list: rec.prior_winners, set: new Set(rec.prior_winners) };
+      else if (canonical(rec.prior_winners) !== canonical(prior.list))
+        fail(`prior_winners ${JSON.stringify(rec.prior_winners)} are not the first import's (record ${prior.seq}): ${JSON.stringify(prior.list)}`);
       const roster = rosters && Object.prototype.hasOwnProperty.call(rosters, rec.roster) ? rosters[rec.roster] : null;
       let sorted = null, P = null, E = rec.eligible;
       if (roster !== null) {
@@ -430,16 +435,17 @@ function checkBundle(bundle, employee) {
         if (roster.length !== rec.size) fail(`the roster has ${roster.length} employees, size says ${rec.size}`);
         const ids = info.sorted.map((e) => e.employee_id);
         for (let i = 1; i < ids.length; i++) if (ids[i - 1] === ids[i]) fail(`employee id ${ids[i]} appears twice in the roster`);
-        const idSet = new Set(ids);
-        for (const id of rec.prior_winners) if (!idSet.has(id)) fail(`prior winner ${id} is not in the roster`);
-        const excluded = [...new Set([...ids.filter((id) => wonIn.has(id)), ...rec.prior_winners])];
+        // Excluded: the roster's employees that won in the Ledger or before it (prior winners
+        // need not be in this roster).
+        const excluded = ids.filter((id) => wonIn.has(id) || prior.set.has(id));
         ({ P, E } = initialOrder(ids, excluded));
         if (E !== rec.eligible) fail(`the initial order leaves ${E} who can win, eligible says ${rec.eligible}`);
         sorted = info.sorted; checkedRosters.set(rec.roster, info);
-      } else if (rec.eligible + rec.prior_winners.length > rec.size) {
-        fail(`eligible ${rec.eligible} plus ${rec.prior_winners.length} prior winners exceeds size ${rec.size}`);
+      } else if (rec.eligible > rec.size) {
+        fail(`eligible ${rec.eligible} exceeds size ${rec.size}`);
       }
-      // The employee's membership in this roster.
+      // The employee's membership in this roster: from the roster itself when the bundle has it,
+      // else from the employee's Merkle proof; null when neither (unknown).
       let member = null;
       if (employee !== null) {
         if (sorted !== null) member = sorted.some((e) => e.employee_id === employee);
@@ -459,10 +465,17 @@ function checkBundle(bundle, employee) {
           }
         }
       }
-      live = { seq, root: rec.roster, size: rec.size, sorted, P, E, prior: new Set(rec.prior_winners), member };
+      live = { seq, root: rec.roster, size: rec.size, sorted, P, E, member };
+      let memberNote = '';
+      if (employee !== null) {
+        if (member === null) memberNote = `; whether ${employee} is in it is unknown (neither its roster nor a proof in the bundle)`;
+        else if (member) memberNote = `; ${employee} is in it` + (proofs && sorted === null ? ' (Merkle proof checked)' : '');
+        else memberNote = `; ${employee} is not in it` + (sorted === null ? ' (no proof: ask if you expected to be)' : '');
+        if (prior.set.has(employee)) memberNote += ` (${employee} is a prior winner: in no pool)`;
+      }
       lines.push(`record ${seq}: import of roster ${short(rec.roster)}, ${rec.size} employees, ${rec.eligible} can win` +
-        (roster === null ? ' (roster not in the bundle)' : '') +
-        (member === null ? '' : member ? `; ${employee} is in it` + (proofs && sorted === null ? ' (Merkle proof checked)' : '') : `; ${employee} is not in it`));
+        (rec.prior_winners.length ? `, ${rec.prior_winners.length} prior winners` : '') +
+        (roster === null ? ' (roster not in the bundle)' : '') + memberNote);
     } else if (rec.kind === 'commit') {
       // 3. commit
       if (typeof rec.draw_id !== 'string') fail('no draw_id');
@@ -488,12 +501,36 @@ function checkBundle(bundle, employee) {
       if ((rec.public_value === null) !== (c.rec.public === null))
         fail(rec.public_value === null ? `no public value, but the commitment promised one (${JSON.stringify(c.rec.public)})` : 'a public value, but the commitment promised none');
       c.ended = seq;
+      const k = c.rec.winners;
+      // Whether the employee was in the pool of a draw from the live roster (before its winners).
+      const poolNote = (won) => {
+        if (employee === null) return '';
+        if (won) return `; ${employee} was in the pool and won`;
+        if (live.member === null) return `; whether ${employee} was in the pool is unknown (roster not in the bundle, no proof)`;
+        if (live.member === false) return `; ${employee} was not in the pool (not in the roster)`;
+        if (prior.set.has(employee)) return `; ${employee} was not in the pool (prior winner)`;
+        if (wonIn.has(employee)) return `; ${employee} was not in the pool (won in record ${wonIn.get(employee)})`;
+        return `; ${employee} was in the pool`;
+      };
       if (rec.kind === 'failed') {
         stats.failed++;
-        lines.push(`record ${seq}: failed draw ${rec.draw_id} (${JSON.stringify(rec.error)}), committed in record ${rec.commitment}; seed checks out`);
+        let line = `record ${seq}: failed draw ${rec.draw_id} (${JSON.stringify(rec.error)}), committed in record ${rec.commitment}; seed checks out`;
+        // What it would have drawn (a veto shows as one); the pool is left as it was.
+        if (live === null || c.rec.roster !== live.root) line += '; its committed roster is not the live one, so it could not have drawn';
+        else if (live.P === null) line += '; what it would have drawn is not shown (roster not in the bundle)';
+        else if (k > live.E) line += `; it could not have drawn ${k} winners from ${live.E}`;
+        else {
+          const inputs = drawInputs(rec.draw_id, rec.commitment, c.rec.roster, k, rec.public_value);
+          const { winners } = select([...live.P], live.E, k, new Stream(drawSeed(seedBytes, inputs)));
+          const byId = new Map(live.sorted.map((e) => [e.employee_id, e.employee_name]));
+          line += `; it would have drawn ${winners.map((id) => `${id} ${byId.get(id)}`).join(', ')} from ${live.E}` +
+            (rec.public_value === null ? '' : ` with public value ${JSON.stringify(rec.public_value)}`);
+          stats.wouldHave++;
+        }
+        if (live !== null && c.rec.roster === live.root) line += poolNote(false);
+        lines.push(line);
         return;
       }
-      const k = c.rec.winners;
       if (rec.public_value !== null) {
         const s = isoMicros(rec.started_at), a = isoMicros(c.rec.at);
         if (s === null) fail(`started_at ${JSON.stringify(rec.started_at)} is not an ISO 8601 timestamp`);
@@ -510,11 +547,11 @@ function checkBundle(bundle, employee) {
         if (!isObj(w) || typeof w.employee_id !== 'string' || typeof w.employee_name !== 'string') fail('a winner is not {employee_id, employee_name}');
         if (ids.has(w.employee_id)) fail(`${w.employee_id} wins twice in it`);
         if (wonIn.has(w.employee_id)) fail(`winner ${w.employee_id} already won in record ${wonIn.get(w.employee_id)}`);
-        if (live.prior.has(w.employee_id)) fail(`winner ${w.employee_id} is a prior winner of import record ${live.seq}`);
+        if (prior.set.has(w.employee_id)) fail(`winner ${w.employee_id} is a prior winner (import record ${prior.seq})`);
         ids.add(w.employee_id);
       }
       const before = live.E;
-      const memberBefore = employee !== null && live.member === true && !wonIn.has(employee) && !live.prior.has(employee);
+      const note = poolNote(ids.has(employee));
       if (live.P !== null) {
         const inputs = drawInputs(rec.draw_id, rec.commitment, c.rec.roster, k, rec.public_value);
         const { winners } = select(live.P, live.E, k, new Stream(drawSeed(seedBytes, inputs)));
@@ -532,13 +569,7 @@ function checkBundle(bundle, employee) {
       let line = `record ${seq}: draw ${rec.draw_id}: ${names}, from ${before}` + (live.P !== null ? ' (recomputed)' : ' (not recomputed: roster not in the bundle)');
       if (rec.public_value === null) { line += '; operator randomness only'; stats.operatorOnly++; operatorOnly.push(rec.draw_id); }
       else line += `; public value ${JSON.stringify(rec.public_value)} (${c.rec.public}), committed in record ${rec.commitment}`;
-      if (employee !== null) {
-        if (ids.has(employee)) line += `; ${employee} was in the pool and won`;
-        else if (memberBefore) line += `; ${employee} was in the pool`;
-        else if (live.member === false) line += `; ${employee} was not in the pool (not in the roster)`;
-        else if (live.prior.has(employee)) line += `; ${employee} was not in the pool (prior winner)`;
-        else line += `; ${employee} was not in the pool (won in record ${wonIn.get(employee)})`;
-      }
+      line += note;
       lines.push(line);
     } else {
       fail(`unknown kind ${JSON.stringify(rec.kind)}`);
@@ -550,17 +581,31 @@ function checkBundle(bundle, employee) {
   if (bundle.complete) {
     if (bundle.head.seq !== lastSeq || bundle.head.hash !== lastHash)
       throw new Mismatch(`head: the bundle is complete, but its head is record ${bundle.head.seq} ${short(bundle.head.hash)} and its last record is ${lastSeq} ${short(lastHash)}`);
-  } else if (bundle.head.seq < lastSeq || (bundle.head.seq === lastSeq && bundle.head.hash !== lastHash)) {
-    throw new Mismatch(`head: record ${bundle.head.seq} ${short(bundle.head.hash)} is not at or after the last record ${lastSeq} ${short(lastHash)}`);
+  } else {
+    // A bundle up to one draw names it and ends with that draw's last record, at or before the head.
+    if (typeof bundle.draw_id !== 'string') throw new Mismatch('bundle: it is partial ("complete" false) but names no draw ("draw_id")');
+    const last = bundle.records[bundle.records.length - 1];
+    if (last === undefined) throw new Mismatch(`bundle: it is partial, up to draw ${bundle.draw_id}, but has no records`);
+    if (last.draw_id !== bundle.draw_id)
+      throw new Mismatch(`bundle: it is partial, up to draw ${bundle.draw_id}, but its last record ${lastSeq} is ` +
+        (typeof last.draw_id === 'string' ? `of draw ${last.draw_id}` : `an ${last.kind} record`) + ', not that draw\'s last record');
+    if (bundle.head.seq < lastSeq || (bundle.head.seq === lastSeq && bundle.head.hash !== lastHash))
+      throw new Mismatch(`head: record ${bundle.head.seq} ${short(bundle.head.hash)} is not at or after the last record ${lastSeq} ${short(lastHash)}`);
   }
 
   const open = [...commitsBySeq.entries()].filter(([, c]) => c.ended === null)
     .map(([s, c]) => `record ${s}: ${c.rec.draw_id}, ${c.rec.winners} winners` + (c.rec.public === null ? ', operator randomness only' : `, public value to come: ${c.rec.public}`));
   for (const l of lines) console.log(l);
   for (const o of open) console.log(`open commitment, ${o}`);
-  console.log(`Head: record ${bundle.head.seq}, ${bundle.head.hash}` + (bundle.complete ? ' (complete bundle)' : ' (partial bundle: compare the head with the published one)'));
+  // The hashes to compare with what was published: a bundle cut short cannot pass for the whole Ledger.
+  console.log(`Last record: record ${lastSeq}, ${lastHash}`);
+  console.log(`Head:        record ${bundle.head.seq}, ${bundle.head.hash}` +
+    (bundle.complete ? ' (complete bundle: the last record is the head)'
+      : bundle.head.seq === lastSeq ? ` (partial bundle up to draw ${bundle.draw_id}, which is the head)`
+        : ` (partial bundle up to draw ${bundle.draw_id}: the Ledger goes on to record ${bundle.head.seq}, not in this bundle)`));
+  console.log('Compare both hashes with the ones published (announcements, the screen): a match pins the Ledger down.');
   console.log(`OK: ${stats.records} records verified: ${stats.recomputed} draws recomputed, ${stats.unrostered} checked without their roster, ` +
-    `${stats.failed} failed, ${open.length} open; ${stats.operatorOnly} on operator randomness only` +
+    `${stats.failed} failed (${stats.wouldHave} shown with what they would have drawn), ${open.length} open; ${stats.operatorOnly} on operator randomness only` +
     (operatorOnly.length ? ` (${operatorOnly.join(', ')})` : '') + '.');
   return 0;
 }
