@@ -72,7 +72,7 @@ class Replay:
                                f" {_short(r['prior_winners_hash'])}; the bundle's list is {len(listed)}, hash"
                                f" {_short(v.ids_hash(listed))}")
             self.prior, self.prior_hash = set(listed), r["prior_winners_hash"]
-        elif r["prior_winners_hash"] != self.prior_hash:
+        elif (r["prior_winners"], r["prior_winners_hash"]) != (len(self.prior or ()), self.prior_hash):
             # Fixed when the Ledger begins: a later list that differs would exclude someone by hand.
             raise Mismatch("its winners from before the Ledger differ from the first import's: they are fixed when it"
                            " begins")

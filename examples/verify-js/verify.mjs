@@ -138,6 +138,9 @@ const hex = (b) => Buffer.from(b).toString('hex');
 const HEX64 = /^[0-9a-f]{64}$/;
 const ZERO64 = '0'.repeat(64);
 
+// ids_hash: SHA-256 of the canonical JSON of a sorted list of employee ids (prior_winners_hash).
+const idsHash = (ids) => hex(sha256(canonicalBytes(ids)));
+
 function recordHash(record) {
   const rest = { ...record };
   delete rest.hash;
@@ -334,6 +337,7 @@ function kat(path) {
 
   const ids = sorted.map((e) => e.employee_id);
   const { P, E } = initialOrder(ids, V.excluded);
+  check('excluded_hash (ids_hash of the excluded ids)', idsHash(V.excluded), V.excluded_hash);
   check('initial_order', P.slice(1), V.initial_order);
   check('eligible', E, V.eligible);
   check('winners_count = draw_inputs.winners', V.winners_count, di.winners);
@@ -359,6 +363,15 @@ function kat(path) {
 
 class Mismatch extends Error {}
 
+// Each kind's fields (the common ones and its own; no more, no fewer).
+const COMMON_FIELDS = ['seq', 'prev', 'hash', 'kind', 'at'];
+const KIND_FIELDS = {
+  import: ['generation', 'roster', 'size', 'eligible', 'prior_winners', 'prior_winners_hash'],
+  commit: ['draw_id', 'roster', 'winners', 'seed_hash', 'public'],
+  draw: ['draw_id', 'commitment', 'started_at', 'roster', 'eligible', 'public_value', 'seed', 'winners'],
+  failed: ['draw_id', 'commitment', 'public_value', 'seed', 'error'],
+};
+
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isInt = (v) => Number.isSafeInteger(v);
 const short = (h) => (typeof h === 'string' ? h.slice(0, 12) + '…' : String(h));
@@ -382,7 +395,7 @@ function checkBundle(bundle, employee) {
   let lastSeq = 0, lastHash = ZERO64;
   let live = null; // { seq, root, size, sorted|null, P|null, E, member: true|false|null }
   // Every winner from before the Ledger began, fixed by the first import (each later one lists the same).
-  let prior = null; // { seq, list, set }
+  let prior = null; // { seq, count, hash, list, set }
   const commitsBySeq = new Map(); // seq -> { rec, ended: null | seq }
   const committedIds = new Map(); // draw_id -> commit seq
   const wonIn = new Map(); // employee_id -> seq of the draw record that made them a winner
@@ -405,6 +418,14 @@ function checkBundle(bundle, employee) {
     let h;
     try { h = recordHash(rec); } catch (e) { fail(`cannot be canonicalised: ${e.message}`); }
     if (h !== rec.hash) fail(`hash is ${short(rec.hash)}, but the record hashes to ${short(h)} (the record was changed)`);
+    if (!Object.prototype.hasOwnProperty.call(KIND_FIELDS, rec.kind)) fail(`unknown kind ${JSON.stringify(rec.kind)}`);
+    {
+      const want = [...COMMON_FIELDS, ...KIND_FIELDS[rec.kind]];
+      const missing = want.filter((f) => !Object.prototype.hasOwnProperty.call(rec, f));
+      const extra = Object.keys(rec).filter((f) => !want.includes(f));
+      if (missing.length || extra.length)
+        fail(`not the fields of a(n) ${rec.kind} record:` + (missing.length ? ` lacks ${missing.join(', ')}` : '') + (extra.length ? ` has ${extra.join(', ')}` : ''));
+    }
     if (isoMicros(rec.at) === null) fail(`"at" ${JSON.stringify(rec.at)} is not an ISO 8601 timestamp`);
     lastSeq = rec.seq; lastHash = rec.hash; stats.records++;
 
@@ -414,16 +435,27 @@ function checkBundle(bundle, employee) {
       if (typeof rec.roster !== 'string' || !HEX64.test(rec.roster)) fail('roster is not a 64-digit hex root');
       if (!isInt(rec.size) || rec.size < 0) fail('size is not a whole number');
       if (!isInt(rec.eligible) || rec.eligible < 0) fail('eligible is not a whole number');
-      if (!Array.isArray(rec.prior_winners) || !rec.prior_winners.every((x) => typeof x === 'string')) fail('prior_winners is not a list of ids');
-      for (let i = 1; i < rec.prior_winners.length; i++) {
-        if (cpCompare(rec.prior_winners[i - 1], rec.prior_winners[i]) >= 0) fail('prior_winners is not sorted without repeats');
+      if (!isInt(rec.prior_winners) || rec.prior_winners < 0) fail('prior_winners is not a whole number (how many won before the Ledger began)');
+      if (typeof rec.prior_winners_hash !== 'string' || !HEX64.test(rec.prior_winners_hash)) fail('prior_winners_hash is not 64 lowercase hex digits');
+      if (prior === null) {
+        // The first import fixes the winners from before the Ledger: the bundle holds their list.
+        const list = bundle.prior_winners;
+        if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) fail("the bundle's prior_winners is not a list of ids");
+        for (let i = 1; i < list.length; i++) {
+          if (cpCompare(list[i - 1], list[i]) >= 0) fail("the bundle's prior_winners is not sorted without repeats");
+        }
+        if (list.length !== rec.prior_winners) fail(`the bundle lists ${list.length} prior winners, the record says ${rec.prior_winners}`);
+        let lh;
+        try { lh = idsHash(list); } catch (e) { fail(`the bundle's prior_winners cannot be canonicalised: ${e.message}`); }
+        if (lh !== rec.prior_winners_hash) fail(`the bundle's prior_winners hash to ${short(lh)}, prior_winners_hash is ${short(rec.prior_winners_hash)}`);
+        prior = { seq, count: rec.prior_winners, hash: rec.prior_winners_hash, list, set: new Set(list) };
+      } else if (rec.prior_winners_hash !== prior.hash || rec.prior_winners !== prior.count) {
+        fail(`its prior winners (${rec.prior_winners}, hash ${short(rec.prior_winners_hash)}) are not the first import's ` +
+          `(record ${prior.seq}: ${prior.count}, hash ${short(prior.hash)})`);
       }
-      for (const id of rec.prior_winners) {
+      for (const id of prior.list) {
         if (wonIn.has(id)) fail(`prior winner ${id} won in the Ledger (record ${wonIn.get(id)})`);
       }
-      if (prior === null) prior = { seq, list: rec.prior_winners, set: new Set(rec.prior_winners) };
-      else if (canonical(rec.prior_winners) !== canonical(prior.list))
-        fail(`prior_winners ${JSON.stringify(rec.prior_winners)} are not the first import's (record ${prior.seq}): ${JSON.stringify(prior.list)}`);
       const roster = rosters && Object.prototype.hasOwnProperty.call(rosters, rec.roster) ? rosters[rec.roster] : null;
       let sorted = null, P = null, E = rec.eligible;
       if (roster !== null) {
@@ -474,7 +506,7 @@ function checkBundle(bundle, employee) {
         if (prior.set.has(employee)) memberNote += ` (${employee} is a prior winner: in no pool)`;
       }
       lines.push(`record ${seq}: import of roster ${short(rec.roster)}, ${rec.size} employees, ${rec.eligible} can win` +
-        (rec.prior_winners.length ? `, ${rec.prior_winners.length} prior winners` : '') +
+        (rec.prior_winners ? `, ${rec.prior_winners} won before the Ledger` : '') +
         (roster === null ? ' (roster not in the bundle)' : '') + memberNote);
     } else if (rec.kind === 'commit') {
       // 3. commit
