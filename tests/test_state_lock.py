@@ -90,7 +90,9 @@ def test_a_killed_holder_lets_go_at_once(tmp_path):
 
 
 @pytest.mark.parametrize("command", [["import", "roster.csv"], ["notify", "--execution", "Lottery-1"], ["reset"], ["serve"]])
-def test_write_commands_refuse_while_serve_holds_the_state(tmp_path, capsys, command):
+def test_write_commands_refuse_while_serve_holds_the_state(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "roster.csv").write_text("employee_id,employee_name\n001,Ann\n")  # a good one: refused for the lock
     (tmp_path / "dev.sqlite").write_text("left alone")
     server = StateLock(tmp_path, "dev")
     assert server.take(command="serve", url="http://127.0.0.1:8080")
