@@ -19,6 +19,11 @@ class RosterIncomplete(LotteryError):
     """The live roster generation lacks a serial the pool counts: its items were changed by hand."""
 
 
+class WinnerInPool(LotteryError):
+    """Validate Winners found a selected employee among the winners: the live pool holds a past winner
+    (its items were changed by hand), and the draw's seed would pick them again."""
+
+
 class RosterReplaced(LotteryError):
     """A roster imported after the draw's commitment is live: the draw is not from the roster it committed to."""
 
@@ -41,6 +46,8 @@ def plan(seed: bytes, eligible: int, count: int) -> tuple[list[int], Positions]:
 
 
 def handler(event: Request, context) -> Selected:
+    if event.get("status") == 1:  # sent back by Is Winner In Past Draw
+        raise WinnerInPool("a selected employee is recorded as a winner yet is in the live pool: import the roster again")
     draw_id, attempt = event["draw"]["id"], event["attempt"] + 1
     if attempt > int_setting("MAX_ATTEMPTS"):
         raise TooManyAttempts(f"gave up after {attempt - 1} attempts lost to concurrent draws")

@@ -104,6 +104,17 @@ def test_asking_for_more_than_the_eligible_fails_at_the_commitment_writing_nothi
     assert [scan(t) for t in tables(aws)] == before
 
 
+def test_a_past_winner_found_in_the_pool_fails_the_draw_at_once(aws):
+    """Its seed would pick them again: selecting again could only loop."""
+    load_roster(aws)
+    for e in live_roster(*tables(aws)[::2][:2]):  # everyone recorded as a winner, by hand
+        tables(aws)[1].put_item(Item={"employee_id": e["employee_id"], "employee_name": e["employee_name"]})
+    validated = validate_winners.handler(select(2), None)
+    assert validated["status"] == 1
+    with pytest.raises(random_select_winners.WinnerInPool, match="import the roster again"):
+        random_select_winners.handler(validated, None)
+
+
 def test_the_redraw_loop_is_bounded(aws):
     load_roster(aws)
     with pytest.raises(TooManyAttempts):
