@@ -72,16 +72,16 @@ def read(draw_id: str) -> tuple[dict, dict | None, tuple[int, str]]:
     draws, ledger_table = setting("DRAWS_TABLE"), setting("LEDGER_TABLE")
     wanted = {draws: {"Keys": [typed(POOL_KEY), typed({"draw_id": draw_id})], "ConsistentRead": True},
               ledger_table: {"Keys": [typed(ledger.HEAD_KEY)], "ConsistentRead": True}}
-    found: list[tuple[str, dict]] = []
+    found: list[dict] = []
     for attempt in range(batches.TRIES):
         answer = client("dynamodb").batch_get_item(RequestItems=wanted)
-        found += [(name, item) for name, items in answer["Responses"].items() for item in items]
+        found += [item for items in answer["Responses"].values() for item in items]
         if not (wanted := answer.get("UnprocessedKeys")):
             break
         batches.backoff(attempt)
     else:
         raise batches.Unprocessed(f"DynamoDB left the pool or the Ledger's head unread after {batches.TRIES} tries")
-    items = {item.get("draw_id", {}).get("S", "#head"): item for _, item in found}
+    items = {item.get("draw_id", {}).get("S", "#head"): item for item in found}  # the head has no draw_id
     return untyped(items.get(POOL_KEY["draw_id"], {})), items.get(draw_id), ledger.head_of(items.get("#head"))
 
 
