@@ -44,8 +44,8 @@ def accepted(source: str, pool: dict, seconds: float) -> str:
     """The acceptance notice: how many employees, how many can win, how long it took."""
     size, eligible = int(pool["pool_size"]), int(pool["eligible"])
     return (f"{source} is the live roster ({pool['roster']}): {size:,} employees, {eligible:,} of whom can win"
-            f" ({size - eligible:,} won before); {pool['written']:,} items written, {pool['removed']:,} of the"
-            f" roster it replaced removed, in {seconds:.1f} s.")
+            f" ({size - eligible:,} won before); {pool['written']:,} items written, {pool['removed']:,} of imports"
+            f" that never went live removed, in {seconds:.1f} s.")
 
 
 def notify(subject: str, message: str) -> None:
