@@ -21,8 +21,10 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from . import proofs
+from .commit_draw import CommitRefused
+from .commit_draw import invoke as invoke_commit
 from .commitments import text
-from .common import DRAW_ID, InvalidInput, client, int_setting, plain, setting, table, winners_count
+from .common import DRAW_ID, InvalidInput, client, int_setting, plain, query_all, setting, table, winners_count
 from .payloads import execution_arn, outcome
 
 PAGE_DEFAULT, PAGE_MAX = 20, 100
@@ -75,16 +77,13 @@ def commit_draw(event) -> dict:
     body = _json_body(event)
     count = winners_count(body, "winners", int_setting("MAX_WINNERS"))
     public = text(body, "public", "what will be mixed in, which nobody knows yet")
-    # Commit Draw commits: it may write server seeds, and nobody may read one through it. The id is
-    # chosen here, so that Lambda retrying a lost invocation finds this commitment, not a second one.
-    request = {"input": count, "public": public, "draw_id": f"Lottery-{uuid.uuid4()}"}
-    answer = client("lambda").invoke(FunctionName=setting("COMMIT_DRAW_FUNCTION"), Payload=json.dumps(request).encode())
-    result = json.loads(answer["Payload"].read() or b"{}")
-    if answer.get("FunctionError"):
-        if result.get("errorType") in ("InvalidInput", "NotEnoughEligibleEmployees", "RosterNotRecorded"):
-            raise InvalidInput(f"{result['errorType']}: {result.get('errorMessage')}")
-        raise RuntimeError(f"Commit Draw failed: {result}")
-    record = result["commitment"]
+    # Commit Draw commits: it may write server seeds, and nobody may read one through it.
+    try:
+        record = invoke_commit(client("lambda"), setting("COMMIT_DRAW_FUNCTION"), count, public)
+    except CommitRefused as error:
+        if error.error_type in ("InvalidInput", "NotEnoughEligibleEmployees", "RosterNotRecorded"):
+            raise InvalidInput(str(error)) from None
+        raise RuntimeError(f"Commit Draw failed: {error}") from None
     return respond(201, record, {"Location": f"/draws/{record['draw_id']}"})
 
 
@@ -126,14 +125,8 @@ def get_proof(event) -> dict:
     draw_id = _draw_id((event.get("pathParameters") or {}).get("id", ""))
     employee = (event.get("queryStringParameters") or {}).get("employee") or None
     # The winners from before the Ledger, read through the newest-first index this function already may query.
-    query = {"IndexName": setting("WINNERS_BY_TIME_INDEX"), "KeyConditionExpression": Key("lottery").eq(setting("LOTTERY_NAME"))}
-    winners = []
-    while True:
-        page = table("WINNERS_TABLE").query(**query)
-        winners += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            break
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    winners = query_all(table("WINNERS_TABLE"), IndexName=setting("WINNERS_BY_TIME_INDEX"),
+                        KeyConditionExpression=Key("lottery").eq(setting("LOTTERY_NAME")))
     try:
         found = proofs.bundle(table("LEDGER_TABLE"), table("EMPLOYEE_TABLE"), proofs.prior_winners(winners),
                               employee=employee, draw_id=draw_id)

@@ -7,6 +7,7 @@ seeds but never read one: whoever may invoke it learns nothing that would predic
 The caller names the draw, so a retried invocation finds its own commitment instead of making another.
 """
 
+import json
 import uuid
 
 from .commitments import commit, text
@@ -22,3 +23,23 @@ def handler(event: dict, context) -> Committed:
         raise InvalidInput(f"draw_id must look like Lottery-<uuid>, not {draw_id!r}")
     record, _ = commit(draw_id, count, public, reveal=False)
     return {"commitment": record}
+
+
+class CommitRefused(Exception):
+    """Commit Draw failed; `error_type` is its error's name."""
+
+    def __init__(self, error_type: str, message: str):
+        super().__init__(f"{error_type}: {message}")
+        self.error_type = error_type
+
+
+def invoke(lambda_client, function: str, winners: int, public: str) -> dict:
+    """Ask the Commit Draw function `function` to commit (as the API and the command do); the
+    commit record, or CommitRefused. The caller chooses the id, so a retried invocation finds
+    this commitment, not a second one."""
+    request = {"input": winners, "public": public, "draw_id": f"Lottery-{uuid.uuid4()}"}
+    answer = lambda_client.invoke(FunctionName=function, Payload=json.dumps(request).encode())
+    result = json.loads(answer["Payload"].read() or b"{}")
+    if answer.get("FunctionError"):
+        raise CommitRefused(str(result.get("errorType")), str(result.get("errorMessage")))
+    return result["commitment"]

@@ -11,8 +11,7 @@ import secrets
 from typing import cast
 
 from . import batches, ledger
-from .common import POOL_KEY, InvalidInput, LotteryError, NotEnoughEligibleEmployees, client, setting
-from .ledger import typed, untyped
+from .common import POOL_KEY, InvalidInput, LotteryError, NotEnoughEligibleEmployees, client, setting, typed, untyped
 from .payloads import Commitment
 from .verifiable import seed_hash
 

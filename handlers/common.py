@@ -6,6 +6,7 @@ import secrets
 from decimal import Decimal
 
 import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 
 # The item of the Draws table that holds the draw pool's size; every other item is one draw.
@@ -103,13 +104,36 @@ def table(env_name: str):
 
 def scan_all(table, **kwargs) -> list[dict]:
     """Every item of a table scan, page after page."""
+    return _all_pages(table.scan, kwargs)
+
+
+def query_all(table, **kwargs) -> list[dict]:
+    """Every item of a table (or index) query, page after page."""
+    return _all_pages(table.query, kwargs)
+
+
+def _all_pages(read, kwargs: dict) -> list[dict]:
     items = []
     while True:
-        page = table.scan(**kwargs)
+        page = read(**kwargs)
         items += page["Items"]
         if "LastEvaluatedKey" not in page:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+_serialize = TypeSerializer().serialize
+_deserialize = TypeDeserializer().deserialize
+
+
+def typed(values: dict) -> dict:
+    """DynamoDB's typed form of an item, as the low-level client and TransactWriteItems take it."""
+    return {k: _serialize(v) for k, v in values.items()}
+
+
+def untyped(item: dict) -> dict:
+    """A typed item (the low-level client's, a stream record's) as plain Python values."""
+    return plain({k: _deserialize(v) for k, v in item.items()})
 
 
 def plain(value):

@@ -9,29 +9,14 @@ the head not having moved since it was read, so two writers never take the same 
 
 from datetime import UTC, datetime
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from . import batches
-from .common import LotteryError, plain, scan_all
+from .common import LotteryError, plain, scan_all, typed
 from .verifiable import GENESIS, record_hash
 
 HEAD_KEY = {"seq": 0}
 
-_serialize = TypeSerializer().serialize
-_deserialize = TypeDeserializer().deserialize
-
-
 class LedgerBusy(LotteryError):
     """Other records kept taking the next sequence number; nothing was written."""
-
-
-def typed(values: dict) -> dict:
-    """DynamoDB's typed form of an item, as the low-level client and TransactWriteItems take it."""
-    return {k: _serialize(v) for k, v in values.items()}
-
-
-def untyped(item: dict) -> dict:
-    return plain({k: _deserialize(v) for k, v in item.items()})
 
 
 def now() -> str:

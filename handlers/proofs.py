@@ -5,7 +5,7 @@ committed to, or one employee's inclusion proofs instead (docs/VERIFY.md). O(N +
 from boto3.dynamodb.conditions import Key
 
 from . import ledger
-from .common import LotteryError, plain
+from .common import LotteryError, plain, query_all
 from .verifiable import GENESIS, inclusion_proof, roster_leaves
 
 FORMAT = "lottery-ledger-bundle"
@@ -17,14 +17,8 @@ class NoSuchDraw(LotteryError):
 
 def roster(employee_table, generation: str) -> list[dict]:
     """The employees of a roster generation, sorted by employee_id (one Query, page after page)."""
-    items, kwargs = [], {"KeyConditionExpression": Key("roster").eq(generation), "ConsistentRead": True,
-                         "ProjectionExpression": "employee_id, employee_name"}
-    while True:
-        page = employee_table.query(**kwargs)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = query_all(employee_table, KeyConditionExpression=Key("roster").eq(generation), ConsistentRead=True,
+                      ProjectionExpression="employee_id, employee_name")
     return sorted(({"employee_id": i["employee_id"], "employee_name": i["employee_name"]} for i in items),
                   key=lambda e: e["employee_id"])
 

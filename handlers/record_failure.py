@@ -3,8 +3,7 @@ server seed revealed, so a draw that was run and did not suit cannot be passed o
 run. Returns the draw's error, which the execution then fails with."""
 
 from . import ledger
-from .common import client, setting
-from .ledger import typed
+from .common import client, setting, typed
 
 
 def handler(event: dict, context) -> dict:

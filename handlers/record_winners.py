@@ -10,8 +10,7 @@ one draw.
 """
 
 from . import ledger
-from .common import POOL_KEY, DrawConflict, client, setting
-from .ledger import typed
+from .common import POOL_KEY, DrawConflict, client, setting, typed, untyped
 from .payloads import Recorded, Validated
 
 
@@ -85,5 +84,5 @@ def handler(event: Validated, context) -> Recorded:
         if recorded is None or recorded["status"]["S"] != "drawn":
             reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
             raise DrawConflict(f"another draw changed the pool first ({', '.join(map(str, reasons))})") from None
-        return {**event, "recorded_at": recorded["recorded_at"]["S"], "record": ledger.untyped(recorded)["record"]}
+        return {**event, "recorded_at": recorded["recorded_at"]["S"], "record": untyped(recorded)["record"]}
     return {**event, "recorded_at": record["at"], "record": record}

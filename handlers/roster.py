@@ -18,8 +18,7 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
 from . import batches, ledger, pool
-from .common import POOL_KEY, SDK_CONFIG, InvalidRoster, LotteryError, plain, scan_all
-from .ledger import typed
+from .common import POOL_KEY, SDK_CONFIG, InvalidRoster, LotteryError, plain, scan_all, typed
 from .verifiable import ids_hash, initial_order, merkle_root, roster_leaves
 
 FIELDS = ("employee_id", "employee_name", "employee_entry_date", "lottery_serial")

@@ -3,13 +3,10 @@
 
 import json
 
-from boto3.dynamodb.types import TypeDeserializer
-
-from .common import LotteryError, client, plain, setting
+from .common import LotteryError, client, setting, untyped
 
 SOURCE = "lottery"
 DETAIL_TYPE = "WinnerDrawn"
-_deserialize = TypeDeserializer().deserialize
 
 
 class WinnerEventsFailed(LotteryError):
@@ -22,7 +19,7 @@ def events_for(records: list[dict], bus: str) -> list[dict]:
     for record in records:
         if record.get("eventName") != "INSERT":
             continue
-        winner = plain({k: _deserialize(v) for k, v in record["dynamodb"]["NewImage"].items()})
+        winner = untyped(record["dynamodb"]["NewImage"])
         # ledger_seq: the draw's record in the Ledger, which holds its commitment's number and its seed.
         detail = {k: winner.get(k) for k in ("draw_id", "employee_id", "employee_name", "drawn_at", "lottery", "ledger_seq")}
         detail["event_id"] = f"{winner['draw_id']}/{winner['employee_id']}"

@@ -9,9 +9,11 @@ import boto3
 
 from .siblings import (
     POOL_KEY,
+    CommitRefused,
     announcement,
     bundle,
     cause_message,
+    invoke_commit,
     outcome,
     parse_roster,
     prior_winners,
@@ -28,7 +30,7 @@ SUBJECT = "Lottery winners"  # as Send SNS sends it
 
 
 class CommitError(Exception):
-    """Input Lottery Winners refused the commitment (its error's name and message)."""
+    """The stack could not commit: no Commit Draw function known, or it refused (its error's name and message)."""
 
 
 class NotifyError(Exception):
@@ -99,14 +101,12 @@ class Lottery:
         function = self.outputs.get("function_names", {}).get("CommitDraw")
         if not function:
             raise CommitError("committing needs the stack's Commit Draw function: use --stack, not --state-machine-arn")
-        # The id is chosen here, so that a retried invocation finds this commitment, not a second one.
-        answer = boto3.client("lambda", region_name=self.region).invoke(FunctionName=function, Payload=json.dumps(
-            {"input": winners, "public": public, "draw_id": f"Lottery-{uuid.uuid4()}"}).encode())
-        result = json.loads(answer["Payload"].read() or b"{}")
-        if answer.get("FunctionError"):
-            raise CommitError(f"{result.get('errorType')}: {result.get('errorMessage')}")
+        try:
+            record = invoke_commit(boto3.client("lambda", region_name=self.region), function, winners, public)
+        except CommitRefused as error:
+            raise CommitError(str(error)) from None
         self.saved()
-        return result["commitment"]
+        return record
 
     def export(self, employee: str | None = None, draw_id: str | None = None) -> dict:
         """What `lottery verify` checks: every Ledger record, with the rosters or one employee's proofs."""

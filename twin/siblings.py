@@ -12,6 +12,8 @@ CHECKOUT = __name__.count(".") == 1  # twin.siblings; installed: lottery_workflo
 
 if TYPE_CHECKING or CHECKOUT:
     from handlers.batches import write_all
+    from handlers.commit_draw import CommitRefused
+    from handlers.commit_draw import invoke as invoke_commit
     from handlers.common import POOL_KEY, plain, scan_all
     from handlers.payloads import cause_message, execution_arn, outcome
     from handlers.proofs import bundle, prior_winners, roster
@@ -19,11 +21,14 @@ if TYPE_CHECKING or CHECKOUT:
     from handlers.validate_winners import announcement
 else:
     from ..handlers.batches import write_all
+    from ..handlers.commit_draw import CommitRefused
+    from ..handlers.commit_draw import invoke as invoke_commit
     from ..handlers.common import POOL_KEY, plain, scan_all
     from ..handlers.payloads import cause_message, execution_arn, outcome
     from ..handlers.proofs import bundle, prior_winners, roster
     from ..handlers.roster import parse_roster, write_roster
     from ..handlers.validate_winners import announcement
 
-__all__ = ["CHECKOUT", "POOL_KEY", "announcement", "bundle", "cause_message", "execution_arn", "outcome", "parse_roster", "plain",
-           "prior_winners", "roster", "scan_all", "write_all", "write_roster"]
+__all__ = ["CHECKOUT", "POOL_KEY", "CommitRefused", "announcement", "bundle", "cause_message", "execution_arn",
+           "invoke_commit", "outcome", "parse_roster", "plain", "prior_winners", "roster", "scan_all", "write_all",
+           "write_roster"]
