@@ -30,6 +30,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "lambdaRuntime": ("lambda_runtime", config.get),
     "api": ("api", config.get_bool),
     "apiAuthorization": ("api_authorization", config.get),
+    "publicScreen": ("public_screen", config.get_bool),
     "apiThrottleRate": ("api_throttle_rate", config.get_float),
     "apiThrottleBurst": ("api_throttle_burst", config.get_int),
     "rosterUpload": ("roster_upload", config.get_bool),

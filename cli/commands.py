@@ -10,7 +10,8 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import graph
+from . import graph, night
+from .api_client import LocalRouter, router_for
 from .aws import TargetError, connect
 from .progress import progress
 from .report import report_commitment, report_draw
@@ -40,7 +41,7 @@ from .verify import Mismatch, verify
 WINNERS_DEFAULT = 2  # the seed's {"input": 2}
 # Offline, these read and write the state: each holds the stack's state lock from load to save.
 # winners, draws and graph only read; a save is one SQLite transaction, so they read a complete state.
-WRITERS = ("draw", "commit", "import", "notify", "serve", "reset")
+WRITERS = ("draw", "commit", "import", "notify", "serve", "reset", "night")
 
 
 def cmd_draw(lottery, args) -> int:
@@ -143,6 +144,13 @@ def cmd_verify(lottery, args) -> int:
     return 0
 
 
+def cmd_night(lottery, args) -> int:
+    try:
+        return night.run(router_for(lottery, None, args.target), args)
+    finally:
+        lottery.saved()
+
+
 def cmd_graph(args) -> int:
     path = []
     if args.execution:
@@ -226,8 +234,13 @@ def parser() -> argparse.ArgumentParser:
     notify.add_argument("--execution", required=True, help="the draw (Lottery-<uuid> or its execution ARN)")
     notify.add_argument("--again", action="store_true", help="send even if the draw was announced already")
     notify.set_defaults(run=cmd_notify)
-    serve = commands.add_parser("serve", parents=[common], help="serve the stack's HTTP API on 127.0.0.1, offline")
-    serve.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0 picks a free one)")
+    night.add_parser(commands, common, cmd_night)
+    serve = commands.add_parser("serve", parents=[common],
+                                help="serve the stack's HTTP API and the draw night's page (offline, or signing for --target aws)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--phones", action="store_true",
+                       help="offline: listen on every network, not only 127.0.0.1, so that phones can open the page, read"
+                            " the results and check in (and nothing else: the organiser's actions stay on this machine)")
     serve.set_defaults(run=cmd_serve)
     drawing = commands.add_parser("graph", parents=[common], help="draw the workflow, optionally the path of one draw")
     drawing.add_argument("--format", choices=("mermaid", "dot", "png"), default="mermaid")
@@ -255,7 +268,7 @@ def _take(lock: StateLock, args) -> dict | None:
     while not lock.take(command=args.command):
         holder = lock.holder()
         if holder and holder.get("command") == "serve":
-            if args.command in ("draw", "commit") and holder.get("url"):
+            if args.command in ("draw", "commit", "night") and holder.get("url"):
                 return holder
             if args.command == "serve":
                 raise StateBusy(f"stack {args.stack}'s state in {args.state_dir} is served already by {describe(holder)}")
@@ -314,6 +327,8 @@ def main(argv=None) -> int:
             return _run(args)
         with StateLock(args.state_dir, args.stack) as lock:
             while server := _take(lock, args):
+                if args.command == "night":  # the server answers, or ApiError says why not
+                    return night.run(LocalRouter(server["url"]), args)
                 try:
                     return draw_through_server(server, args)
                 except ServerGone:

@@ -5,9 +5,12 @@ deployed into moto; each request becomes the payload-2.0 event API Gateway sends
 that function through Lambda's Invoke. Offline, requests are not checked for a SigV4 signature.
 """
 
+import contextlib
+import ipaddress
 import json
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -17,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 
-from .siblings import DRAW_TIMEOUT_S
+from .siblings import DRAW_TIMEOUT_S, SCREEN_ROUTES, night_rows
 
 POLL_S = 0.05  # how often a stopping server looks whether its draws have ended (and a client at a draw)
 
@@ -72,15 +75,20 @@ class ApiRouter:
         return payload["statusCode"], payload.get("headers") or {}, payload.get("body") or ""
 
 
-def make_server(router, port: int, after_request=lambda: None) -> ThreadingHTTPServer:
-    """A loopback server for `router`; `after_request` runs after each answer (the CLI saves state)."""
+def make_server(router, port: int, after_request=lambda: None, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """A server for `router` on `host` (loopback by default); `after_request` runs after each answer
+    (the CLI saves state). Callers from other machines reach only the page, its results and check-in."""
 
     class Handler(BaseHTTPRequestHandler):
         def _serve(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-            status, headers, text = router.handle(self.command, self.path, dict(self.headers), body)
-            data = text.encode()
+            if not ipaddress.ip_address(self.client_address[0]).is_loopback and not _screen_route(self.command, self.path):
+                status, headers, text = 403, {"Content-Type": "application/json"}, json.dumps(
+                    {"error": "Forbidden", "message": "from another machine only the page, its results and check-in"})
+            else:
+                status, headers, text = router.handle(self.command, self.path, dict(self.headers), body)
+            data = text if isinstance(text, bytes) else text.encode()
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
@@ -94,23 +102,76 @@ def make_server(router, port: int, after_request=lambda: None) -> ThreadingHTTPS
         def log_message(self, format, *args):  # one line a request, on stderr
             super().log_message(format, *args)
 
-    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    return ThreadingHTTPServer((host, port), Handler)
+
+
+def _screen_route(method: str, target: str) -> bool:
+    return f"{method} {urlsplit(target).path}" in SCREEN_ROUTES
+
+
+class Screen:
+    """What `lottery serve` adds to the API for the draw night's page: the results as XLSX (a
+    library the Lambda runtime lacks), and in GET /night the address phones reach the page at."""
+
+    def __init__(self, router, public_url: str | None):
+        self.router, self.public_url = router, public_url
+
+    def handle(self, method: str, target: str, headers: dict, body: str):
+        path = urlsplit(target).path
+        if method == "GET" and path == "/night/results.xlsx":
+            from .night import xlsx  # openpyxl, only when asked for
+
+            status, answered, text = self.router.handle("GET", "/night", headers, "")
+            if status != 200:
+                return status, answered, text
+            shown = json.loads(text)
+            name = (shown["night"] or {}).get("id", "night")
+            return 200, {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         "Content-Disposition": f'attachment; filename="{name}-results.xlsx"'}, xlsx(night_rows(shown), name)
+        status, answered, text = self.router.handle(method, target, headers, body)
+        if method == "GET" and path == "/night" and status == 200 and self.public_url:
+            text = json.dumps({**json.loads(text), "public_url": self.public_url})
+        return status, answered, text
+
+
+def _public_url(port: int) -> str:
+    """Where phones on this machine's network reach `lottery serve --phones`: its address on the
+    network the default route leads to (connecting a UDP socket sends no packet)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            host = probe.getsockname()[0]
+        except OSError:  # no network: this machine only
+            host = "127.0.0.1"
+    return f"http://{host}:{port}/"
 
 
 def cmd_serve(lottery, args) -> int:
-    if args.target != "offline":
-        print("serve runs the offline stack's API; the deployed API is at the stack's api_url", file=sys.stderr)
-        return 2
-    router, saving, stopped = ApiRouter(lottery.outputs["api_id"], lottery.region), threading.Lock(), threading.Event()
+    if args.target == "aws":  # the page and the API on loopback, each request signed with the operator's credentials
+        from .api_client import SignedRouter
+
+        if args.phones:
+            print("--phones is offline only: phones reach a deployed stack's page at its api_url (lottery:publicScreen)",
+                  file=sys.stderr)
+            return 2
+        server = make_server(Screen(SignedRouter(lottery.outputs.get("api_url") or "", lottery.region),
+                                    lottery.outputs.get("api_url")), args.port)
+        print(f"Serving stack {args.stack}'s deployed API, signed with your AWS credentials, and the draw night's page on"
+              f" http://127.0.0.1:{server.server_address[1]}/; Ctrl-C stops", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+        server.server_close()
+        return 0
+    screen, saving, stopped = Screen(ApiRouter(lottery.outputs["api_id"], lottery.region), None), threading.Lock(), threading.Event()
 
     class Router:  # no draw starts while the state is being saved, nor once the last save is done
         def handle(self, method, *request):
             if method != "POST":
-                return router.handle(method, *request)
+                return screen.handle(method, *request)
             with saving:
                 if stopped.is_set():
                     return 503, {"Content-Type": "application/json"}, json.dumps({"message": "lottery serve is stopping"})
-                return router.handle(method, *request)
+                return screen.handle(method, *request)
 
     def save():
         # After each request, if no draw runs: a save never holds half a draw (nor the pool's lease);
@@ -120,13 +181,15 @@ def cmd_serve(lottery, args) -> int:
             if not stopped.is_set() and not _running(lottery):
                 lottery.saved()
 
-    server = make_server(Router(), args.port, save)
-    host, port = str(server.server_address[0]), server.server_address[1]
+    server = make_server(Router(), args.port, save, "0.0.0.0" if args.phones else "127.0.0.1")
+    port = server.server_address[1]
+    screen.public_url = _public_url(port) if args.phones else None
     if args.lock:  # a `lottery draw` that finds the state held now draws through this server
-        args.lock.record(command="serve", url=f"http://{host}:{port}")
-    print(f"Serving stack {args.stack}'s API on http://{host}:{port} (POST /commitments, POST /draws, GET /draws/{{id}},"
-          " GET /draws/{id}/proof, GET /winners); Ctrl-C stops",
-          flush=True)
+        args.lock.record(command="serve", url=f"http://127.0.0.1:{port}")
+    phones = f"; phones: {screen.public_url}#phone" if screen.public_url else ""
+    print(f"Serving stack {args.stack}'s API on http://127.0.0.1:{port} (POST /commitments, POST /draws, GET /draws/{{id}},"
+          f" GET /draws/{{id}}/proof, GET /winners, the draw night's /night routes) and its page at http://127.0.0.1:{port}/"
+          f"{phones}; Ctrl-C stops", flush=True)
     terminate = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
     try:
         server.serve_forever()

@@ -19,8 +19,10 @@ CHECKOUT = __name__.count(".") == 1  # cli.siblings; installed: lottery_workflow
 if TYPE_CHECKING or CHECKOUT:
     from components.definition import TEMPLATE
     from handlers import proofs, verifiable
+    from handlers.api import SCREEN_ROUTES
     from handlers.commitments import text as public_text
     from handlers.common import InvalidInput, InvalidRoster, plain, scan_all
+    from handlers.night import rows as night_rows
     from handlers.payloads import cause_message, execution_arn
     from handlers.roster import parse_roster
     from twin import seams, state
@@ -30,8 +32,10 @@ if TYPE_CHECKING or CHECKOUT:
 else:
     from ..definition import TEMPLATE
     from ..handlers import proofs, verifiable
+    from ..handlers.api import SCREEN_ROUTES
     from ..handlers.commitments import text as public_text
     from ..handlers.common import InvalidInput, InvalidRoster, plain, scan_all
+    from ..handlers.night import rows as night_rows
     from ..handlers.payloads import cause_message, execution_arn
     from ..handlers.roster import parse_roster
     from ..twin import seams, state
@@ -52,6 +56,7 @@ def offline_stack() -> "type[OfflineStack]":
     return OfflineStack
 
 
-__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "TEMPLATE", "CommitError", "InvalidInput", "InvalidRoster", "Lottery", "NotifyError",
-           "StackConfigError", "StateBusy", "StateLock", "cause_message", "describe", "execution_arn", "offline_stack",
-           "parse_roster", "plain", "project_dir", "proofs", "public_text", "scan_all", "seams", "state", "verifiable"]
+__all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "SCREEN_ROUTES", "TEMPLATE", "CommitError", "InvalidInput", "InvalidRoster",
+           "Lottery", "NotifyError", "StackConfigError", "StateBusy", "StateLock", "cause_message", "describe",
+           "execution_arn", "night_rows", "offline_stack", "parse_roster", "plain", "project_dir", "proofs",
+           "public_text", "scan_all", "seams", "state", "verifiable"]

@@ -10,17 +10,22 @@ from .siblings import verifiable as v
 
 # The fields of each kind of record, exactly (docs/VERIFY.md).
 COMMON = {"seq", "prev", "hash", "kind", "at"}
+COMMIT = COMMON | {"draw_id", "roster", "winners", "seed_hash", "public"}
+# Each kind's field sets, exactly: a commitment for a draw night's prize adds night and prize, a redraw forfeit too.
 FIELDS = {
-    "import": COMMON | {"generation", "roster", "size", "eligible", "prior_winners", "prior_winners_hash"},
-    "commit": COMMON | {"draw_id", "roster", "winners", "seed_hash", "public"},
-    "draw": COMMON | {"draw_id", "commitment", "started_at", "roster", "eligible", "public_value", "seed", "winners"},
-    "failed": COMMON | {"draw_id", "commitment", "public_value", "seed", "error"},
+    "import": (COMMON | {"generation", "roster", "size", "eligible", "prior_winners", "prior_winners_hash"},),
+    "commit": (COMMIT, COMMIT | {"night", "prize"}, COMMIT | {"night", "prize", "forfeit"}),
+    "draw": (COMMON | {"draw_id", "commitment", "started_at", "roster", "eligible", "public_value", "seed", "winners"},),
+    "failed": (COMMON | {"draw_id", "commitment", "public_value", "seed", "error"},),
+    "night": (COMMON | {"night", "name", "presence", "prizes", "eligible"},),
+    "checkin": (COMMON | {"night", "employee_id", "eligible"},),
+    "exclude": (COMMON | {"night", "employee_id", "eligible"},),
 }
 HEX = re.compile(r"[0-9a-f]{64}")
 HEX_FIELDS = ("prev", "hash", "roster", "seed", "seed_hash", "prior_winners_hash")
 # Each field's JSON type: a whole number (never true or false), text, text or null, a list.
 COUNTS = ("seq", "size", "eligible", "winners", "commitment", "prior_winners")
-TEXTS = ("kind", "at", "generation", "draw_id", "started_at", "error")
+TEXTS = ("kind", "at", "generation", "draw_id", "started_at", "error", "night", "name", "employee_id", "prize")
 TEXTS_OR_NULL = ("public", "public_value")
 
 
@@ -30,6 +35,15 @@ def _typed(r: dict) -> str | None:
         if name in COUNTS and not (type(value) is int and value >= 0) and not (name == "winners" and isinstance(value, list)):
             return name
         if name in TEXTS and type(value) is not str or name in TEXTS_OR_NULL and value is not None and type(value) is not str:
+            return name
+        if name == "presence" and type(value) is not bool:
+            return name
+        if name == "prizes" and not (isinstance(value, list) and value and all(
+                isinstance(p, dict) and p.keys() == {"id", "name", "count"} and type(p["id"]) is str
+                and type(p["name"]) is str and type(p["count"]) is int and p["count"] >= 1 for p in value)):
+            return name
+        if name == "forfeit" and not (isinstance(value, dict) and value.keys() == {"draw_id", "employee_id"}
+                                      and all(type(v) is str for v in value.values())):
             return name
     return None
 
@@ -59,6 +73,9 @@ class Replay:
         self.won: dict[str, str] = {}  # employee_id -> draw_id
         self.prior: set[str] | None = None  # winners from before the Ledger began: the first import fixes them
         self.prior_hash: str | None = None
+        self.night: dict | None = None  # the open draw night: its prizes' draws left, who checked in, who is excluded
+        self.prize_of: dict[str, str] = {}  # employee_id -> the prize they won on a night
+        self.forfeited: dict[str, str] = {}  # employee_id -> the redraw that replaced them
         self.lines: list[str] = []
         self.counts = {"recomputed": 0, "not recomputed": 0, "failed": 0, "operator only": 0}
 
@@ -101,6 +118,7 @@ class Replay:
         if self.employee is not None:
             live["member"] = self._member(r, live)
         self.live = live
+        self.night = None  # an import ends the draw night
 
     def _member(self, r: dict, live: dict) -> dict | None:
         if live["order"] is not None:  # the roster itself is in the bundle
@@ -138,7 +156,27 @@ class Replay:
             raise Mismatch(f"commits to roster {_short(r['roster'])}, which is not the live roster")
         if not (isinstance(r["winners"], int) and r["winners"] >= 1) or len(r["seed_hash"]) != 64:
             raise Mismatch("is not a commitment to a number of winners and a seed hash")
+        if "night" in r:
+            self._prize(r)
         self.commits[r["seq"]] = r
+
+    def _prize(self, c: dict) -> None:
+        """A night's draw (commitment `c`) may be made: its night is open, its prize has the draws
+        left, or the winner it replaces won that prize and has not forfeited."""
+        night = self.night
+        if night is None or night["id"] != c["night"]:
+            raise Mismatch(f"is for draw night {c['night']!r}, which is not the open one")
+        if c["prize"] not in night["remaining"]:
+            raise Mismatch(f"draw night {c['night']} has no prize {c['prize']!r}")
+        if "forfeit" in c:
+            absent = c["forfeit"]["employee_id"]
+            if c["winners"] != 1 or self.won.get(absent) != c["forfeit"]["draw_id"] or self.prize_of.get(absent) != c["prize"]:
+                raise Mismatch(f"redraws for {absent}, who did not win {c['prize']} in draw {c['forfeit']['draw_id']}"
+                               " (or it draws more than one)")
+            if absent in self.forfeited:
+                raise Mismatch(f"{absent} forfeited already, to draw {self.forfeited[absent]}")
+        elif c["winners"] > night["remaining"][c["prize"]]:
+            raise Mismatch(f"draws {c['winners']} of prize {c['prize']}, which has {night['remaining'][c['prize']]} left")
 
     def _commitment(self, r: dict) -> dict:
         c = self.commits.get(r["commitment"])
@@ -182,6 +220,17 @@ class Replay:
             self.counts["recomputed"] += 1
         else:
             self.counts["not recomputed"] += 1
+        prize = ""
+        if "night" in c:
+            self._prize(c)  # again: another draw of the prize, or another redraw, may have recorded since the commitment
+            if "forfeit" in c:
+                self.forfeited[c["forfeit"]["employee_id"]] = r["draw_id"]
+                prize = f"; {c['prize']}, in place of {c['forfeit']['employee_id']}, who forfeits"
+            else:
+                assert self.night is not None
+                self.night["remaining"][c["prize"]] -= len(r["winners"])
+                prize = f"; {c['prize']}"
+            self.prize_of.update({w["employee_id"]: c["prize"] for w in r["winners"]})
         live["eligible"] -= len(r["winners"])
         self.won.update({w["employee_id"]: r["draw_id"] for w in r["winners"]})
         self.outcome[r["draw_id"]] = r["seq"]
@@ -190,7 +239,7 @@ class Replay:
             source = "operator randomness only"
         else:
             source = f"public value {r['public_value']!r} ({c['public']}), committed in record {c['seq']}"
-        self.lines.append(f"record {r['seq']}: draw {r['draw_id']}: {_names(r['winners'])}, from {r['eligible']}; {source}")
+        self.lines.append(f"record {r['seq']}: draw {r['draw_id']}: {_names(r['winners'])}, from {r['eligible']}; {source}{prize}")
         if member:
             outcome = "won it" if self.won.get(employee) == r["draw_id"] else "did not win"
             self.lines.append(f"  {employee} was in its pool (one of {r['eligible']}, as the records count) and {outcome}")
@@ -210,7 +259,74 @@ class Replay:
         self.lines.append(f"record {r['seq']}: draw {r['draw_id']} failed ({r['error']}); its seed revealed and matching{would}")
 
 
-KINDS = {"import": Replay.import_, "commit": Replay.commit, "draw": Replay.draw, "failed": Replay.failed}
+    def night_(self, r: dict) -> None:
+        live = self._live(r)
+        if len({p["id"] for p in r["prizes"]}) != len(r["prizes"]):
+            raise Mismatch("names a prize twice")
+        self.night = {"id": r["night"], "presence": r["presence"], "remaining": {p["id"]: p["count"] for p in r["prizes"]},
+                      "present": set(), "excluded": set()}
+        self._moved(r, live, 0 if r["presence"] else live["eligible"])
+        tiers = ", ".join(f"{p['id']} x {p['count']}" for p in r["prizes"])
+        who = "only who checks in can win" if r["presence"] else "everyone in the pool can win"
+        self.lines.append(f"record {r['seq']}: draw night {r['night']} ({r['name']}) opened: {tiers}; {who}")
+
+    def checkin(self, r: dict) -> None:
+        live, night, employee = self._live(r), self._night(r), r["employee_id"]
+        if employee in night["present"]:
+            raise Mismatch(f"{employee} checked in already")
+        night["present"].add(employee)
+        eligible = live["eligible"]
+        if live["order"] is not None:
+            at = self._at(live, employee)
+            if (night["presence"] and at > eligible and employee not in night["excluded"]
+                    and employee not in self.won and employee not in (self.prior or ())):
+                self._swap(live, at, eligible + 1)
+                eligible += 1
+        self._moved(r, live, eligible)
+
+    def exclude(self, r: dict) -> None:
+        live, night, employee = self._live(r), self._night(r), r["employee_id"]
+        if employee in night["excluded"]:
+            raise Mismatch(f"{employee} was excluded already")
+        night["excluded"].add(employee)
+        eligible = live["eligible"]
+        if live["order"] is not None and (at := self._at(live, employee)) <= eligible:
+            self._swap(live, at, eligible)
+            eligible -= 1
+        self._moved(r, live, eligible)
+        self.lines.append(f"record {r['seq']}: {employee} excluded from draw night {r['night']}")
+
+    def _live(self, r: dict) -> dict:
+        if self.live is None:
+            raise Mismatch("comes before any roster was imported")
+        return self.live
+
+    def _night(self, r: dict) -> dict:
+        if self.night is None or self.night["id"] != r["night"]:
+            raise Mismatch(f"is for draw night {r['night']!r}, which is not the open one")
+        return self.night
+
+    @staticmethod
+    def _at(live: dict, employee: str) -> int:
+        """The employee's position in the pool order (1 is the first)."""
+        if employee not in live["names"]:
+            raise Mismatch(f"{employee} is not in the live roster")
+        return live["order"].index(employee)
+
+    @staticmethod
+    def _swap(live: dict, a: int, b: int) -> None:
+        order = live["order"]
+        order[a], order[b] = order[b], order[a]
+
+    def _moved(self, r: dict, live: dict, eligible: int) -> None:
+        """The pool count after record `r`: recomputed with the roster, as the record says without it."""
+        if live["order"] is not None and r["eligible"] != eligible:
+            raise Mismatch(f"leaves {r['eligible']} who can win, but the records before and the roster leave {eligible}")
+        live["eligible"] = r["eligible"]
+
+
+KINDS = {"import": Replay.import_, "commit": Replay.commit, "draw": Replay.draw, "failed": Replay.failed,
+         "night": Replay.night_, "checkin": Replay.checkin, "exclude": Replay.exclude}
 
 
 def verify(bundle: dict, employee: str | None = None) -> list[str]:
@@ -236,9 +352,10 @@ def verify(bundle: dict, employee: str | None = None) -> list[str]:
                            " it was changed after it was written")
         if r.get("kind") not in KINDS:
             raise Mismatch(f"{where}: no record is of kind {r.get('kind')!r}")
-        if r.keys() != FIELDS[r["kind"]]:
-            raise Mismatch(f"{where}: lacks {sorted(FIELDS[r['kind']] - r.keys())} or has fields no {r['kind']} record has:"
-                           f" {sorted(r.keys() - FIELDS[r['kind']])}")
+        if r.keys() not in FIELDS[r["kind"]]:
+            nearest = min(FIELDS[r["kind"]], key=lambda f: len(f ^ r.keys()))
+            raise Mismatch(f"{where}: lacks {sorted(nearest - r.keys())} or has fields no {r['kind']} record has:"
+                           f" {sorted(r.keys() - nearest)}")
         if bad := [f for f in HEX_FIELDS if f in r and not HEX.fullmatch(str(r[f]))]:
             raise Mismatch(f"{where}: {bad[0]} is not 64 lowercase hex digits")
         if bad_type := _typed(r):

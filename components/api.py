@@ -1,4 +1,4 @@
-"""The HTTP API: five routes to the API function, a $default stage with access logs and throttling."""
+"""The HTTP API: its routes (the draw night's page among them) to the API function, a $default stage with access logs and throttling."""
 
 import json
 
@@ -9,8 +9,17 @@ from . import functions
 from .draw import WINNERS_BY_TIME_INDEX, Draw
 from .scope import Scope
 
+try:  # installed: handlers/ is inside this package (lottery_workflow.handlers)
+    from .handlers.api import SCREEN_ROUTES
+except ImportError:  # a checkout: handlers/ beside components/
+    from handlers.api import SCREEN_ROUTES
+
 ROUTES = {"POST /commitments": "commit-draw", "POST /draws": "start-draw", "GET /draws/{id}": "get-draw",
-          "GET /draws/{id}/proof": "get-proof", "GET /winners": "list-winners"}
+          "GET /draws/{id}/proof": "get-proof", "GET /winners": "list-winners",
+          "GET /night": "get-night", "POST /night": "open-night", "POST /night/checkin": "check-in",
+          "POST /night/exclude": "exclude", "GET /night/results": "night-results",
+          "GET /": "night-page", "GET /qrcode.js": "night-page-qrcode"}
+
 AUTHORIZATIONS = ("AWS_IAM", "NONE")
 ACCESS_LOG_FORMAT = json.dumps({
     "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
@@ -20,7 +29,8 @@ ACCESS_LOG_FORMAT = json.dumps({
 })
 
 
-def build(scope: Scope, code: functions.Code, draw: Draw, *, authorization: str, throttle_rate: pulumi.Input[float],
+def build(scope: Scope, code: functions.Code, draw: Draw, *, authorization: str, public_screen: bool,
+          throttle_rate: pulumi.Input[float],
           throttle_burst: pulumi.Input[int]) -> tuple[pulumi.Output[str], pulumi.Output[str], aws.lambda_.Function]:
     """The API and its function; the base URL, the API's id and the function."""
     name = scope.name
@@ -42,7 +52,8 @@ def build(scope: Scope, code: functions.Code, draw: Draw, *, authorization: str,
     )
     for route_key, slug in ROUTES.items():
         aws.apigatewayv2.Route(
-            f"{name}-route-{slug}", api_id=api.id, route_key=route_key, authorization_type=authorization,
+            f"{name}-route-{slug}", api_id=api.id, route_key=route_key,
+            authorization_type="NONE" if public_screen and route_key in SCREEN_ROUTES else authorization,
             target=integration.id.apply(lambda i: f"integrations/{i}"), opts=scope.opts(),
         )
     # Delivered by log delivery: a /aws/vendedlogs/ name keeps the log resource policy small.

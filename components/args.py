@@ -66,6 +66,12 @@ class LotteryWorkflowArgs(TypedDict, total=False):
     """AWS_IAM (default: callers sign with SigV4) or NONE, an explicit choice for a public demo
     (in the China regions an unauthenticated API needs an ICP licence)."""
 
+    public_screen: bool
+    """Let phones open the draw night's page, read its results and check in without signing:
+    GET /, GET /qrcode.js, GET /night and POST /night/checkin take no authorization, every other
+    route keeps api_authorization (default false; in the China regions a public endpoint needs an
+    ICP licence, so it is a choice)."""
+
     api_throttle_rate: pulumi.Input[float]
     """Steady requests per second the API accepts (more than 0; default 5)."""
 
@@ -95,7 +101,7 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 LAMBDA_RUNTIMES = ("python3.12", "python3.13")
 LOG_LEVELS = ("OFF", "ERROR", "FATAL", "ALL")
 NAME_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
-_BOOLEANS = ("protect_winners", "tracing", "api", "roster_upload", "roster_bucket_force_destroy", "winner_events",
+_BOOLEANS = ("protect_winners", "tracing", "api", "public_screen", "roster_upload", "roster_bucket_force_destroy", "winner_events",
              "announcement_queue")
 _EMAIL_LISTS = ("notification_emails", "operator_emails", "roster_admin_emails")
 # Settings that were offered once and are refused now, with the reason.

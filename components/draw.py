@@ -13,6 +13,7 @@ from .definition import render
 from .scope import Scope
 
 WINNERS_BY_TIME_INDEX = "lottery-drawn_at-index"  # newest winners first, without a scan
+EMPLOYEE_BY_ID_INDEX = "employee_id-index"  # an employee's place in the pool, for a draw night's check-in
 
 
 @dataclass
@@ -46,6 +47,7 @@ def build(scope: Scope, code: functions.Code, settings: dict[str, pulumi.Input[s
         "draws_table": draws.arn,
         "ledger_table": ledger.arn,
         "seeds_table": seeds.arn,
+        "employee_by_id_index": employee.arn.apply(lambda a: f"{a}/index/{EMPLOYEE_BY_ID_INDEX}"),
     }
     settings = {
         **settings,
@@ -55,6 +57,7 @@ def build(scope: Scope, code: functions.Code, settings: dict[str, pulumi.Input[s
         "LEDGER_TABLE": ledger.name,
         "SEEDS_TABLE": seeds.name,
         "WINNERS_BY_TIME_INDEX": WINNERS_BY_TIME_INDEX,
+        "EMPLOYEE_BY_ID_INDEX": EMPLOYEE_BY_ID_INDEX,
     }
     made = {spec.name: functions.build(scope, spec, code, settings, table_arns) for spec in functions.DRAW_FUNCTIONS}
     machine = _state_machine(scope, made, topic, draws, state_machine_logging)  # which may invoke these only
@@ -79,7 +82,15 @@ def _tables(scope: Scope, stream: bool, protect: bool, adopt: str | None):
         # A fixed name cannot be created beside the table it replaces (the key changed in 0.3).
         pulumi.ResourceOptions(delete_before_replace=scope.prefix is not None),
         range_key="lottery_serial",
-        attributes=[{"name": "roster", "type": "S"}, {"name": "lottery_serial", "type": "N"}],
+        attributes=[{"name": "roster", "type": "S"}, {"name": "lottery_serial", "type": "N"},
+                    {"name": "employee_id", "type": "S"}],
+        # A draw night's check-in finds an employee's place in the pool by id (handlers/night.py).
+        global_secondary_indexes=[{
+            "name": EMPLOYEE_BY_ID_INDEX,
+            "key_schemas": [{"attribute_name": "employee_id", "key_type": "HASH"},
+                            {"attribute_name": "roster", "key_type": "RANGE"}],
+            "projection_type": "KEYS_ONLY",
+        }],
     )
     winners = table(
         "Winners", "employee_id",

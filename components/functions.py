@@ -57,8 +57,10 @@ def _commit(a: Mapping[str, str], seeds: list[str]) -> list[dict]:
 # The seed's four functions, in the order the state machine runs them, and Record Failure. Only
 # Input Lottery Winners, which only the state machine invokes, may read a server seed.
 INPUT_WINNERS = FunctionSpec(
-    "InputWinners", "input_winners", ("MAX_WINNERS", "DRAWS_TABLE", "LEDGER_TABLE", "SEEDS_TABLE"),
-    lambda a: _commit(a, ["dynamodb:GetItem", "dynamodb:PutItem"]))
+    "InputWinners", "input_winners", ("MAX_WINNERS", "DRAWS_TABLE", "LEDGER_TABLE", "SEEDS_TABLE", "WINNERS_TABLE"),
+    lambda a: [*_commit(a, ["dynamodb:GetItem", "dynamodb:PutItem"]),
+               # A redraw checks the absent winner won the draw it names and did not forfeit yet.
+               allow("ReadAbsentWinner", ["dynamodb:GetItem"], [a["winners_table"]])])
 RANDOM_SELECT_WINNERS = FunctionSpec(
     "RandomSelectWinners", "random_select_winners",
     ("DRAWS_TABLE", "EMPLOYEE_TABLE", "MAX_ATTEMPTS"),
@@ -74,7 +76,8 @@ RECORD_WINNERS = FunctionSpec(
     # TransactWriteItems is authorised action by action: Put and Update on each table.
     lambda a: [
         allow("RecordDrawAndPool", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [a["draws_table"]]),
-        allow("RecordWinners", ["dynamodb:PutItem"], [a["winners_table"]]),
+        # Update: a redraw marks the absent winner forfeited.
+        allow("RecordWinners", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [a["winners_table"]]),
         allow("SwapSerials", ["dynamodb:PutItem"], [a["employee_table"]]),
         _append_records(a),
     ])
@@ -93,7 +96,7 @@ COMMIT_DRAW = FunctionSpec(
 # The optional features' functions.
 API = FunctionSpec(
     "Api", "api", ("STATE_MACHINE_ARN", "WINNERS_TABLE", "WINNERS_BY_TIME_INDEX", "LOTTERY_NAME", "MAX_WINNERS",
-                   "DRAWS_TABLE", "LEDGER_TABLE", "EMPLOYEE_TABLE", "COMMIT_DRAW_FUNCTION"),
+                   "DRAWS_TABLE", "LEDGER_TABLE", "EMPLOYEE_TABLE", "EMPLOYEE_BY_ID_INDEX", "COMMIT_DRAW_FUNCTION"),
     lambda a: [
         allow("StartDraws", ["states:StartExecution"], [a["state_machine"]]),
         # Standard executions only: the component makes no Express machine.
@@ -105,6 +108,13 @@ API = FunctionSpec(
         # GET /draws/{id}/proof: the Ledger, and the rosters its imports committed to.
         allow("ReadLedger", ["dynamodb:GetItem", "dynamodb:Scan"], [a["ledger_table"]]),
         allow("ReadRosters", ["dynamodb:Query"], [a["employee_table"]]),
+        # A draw night (handlers/night.py): open it, check in and exclude, each an Update of the pool
+        # and Puts of the two places it swaps, with its Ledger record; names for the screen.
+        allow("ChangeNightPool", ["dynamodb:UpdateItem"], [a["draws_table"]]),
+        allow("SwapNightPlaces", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem"], [a["employee_table"]]),
+        allow("FindEmployees", ["dynamodb:Query"], [a["employee_by_id_index"]]),
+        allow("CheckNotWinners", ["dynamodb:GetItem", "dynamodb:ConditionCheckItem"], [a["winners_table"]]),
+        allow("AppendNightRecords", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [a["ledger_table"]]),
     ])
 IMPORT_ROSTER = FunctionSpec(
     "ImportRoster", "import_roster", ("EMPLOYEE_TABLE", "WINNERS_TABLE", "DRAWS_TABLE", "LEDGER_TABLE",

@@ -80,8 +80,10 @@ class LotteryWorkflow(pulumi.ComponentResource):
         super().__init__("lottery:index:LotteryWorkflow", name, {}, opts)
         scope = Scope(self, name, args.get("name_prefix"), args.get("tags"), args.get("log_retention_days", 14),
                       args.get("tracing", False))
-        code = Code(pulumi.AssetArchive({f"handlers/{p.name}": pulumi.FileAsset(str(p))
-                                         for p in sorted(source_dir("handlers").glob("*.py"))}),
+        handlers = source_dir("handlers")
+        code = Code(pulumi.AssetArchive({f"handlers/{p.relative_to(handlers).as_posix()}": pulumi.FileAsset(str(p))
+                                         for pattern in ("*.py", "web/*.html", "web/*.js")
+                                         for p in sorted(handlers.glob(pattern))}),
                     args.get("lambda_runtime", "python3.12"))
         core = draw.build(scope, code, {
             "MAX_WINNERS": str(args.get("max_winners", 10)),
@@ -114,6 +116,7 @@ class LotteryWorkflow(pulumi.ComponentResource):
         if args.get("api", True):
             self.api_url, self.api_id, functions["Api"] = api.build(
                 scope, code, core, authorization=args.get("api_authorization", "AWS_IAM"),
+                public_screen=args.get("public_screen", False),
                 throttle_rate=args.get("api_throttle_rate", 5), throttle_burst=args.get("api_throttle_burst", 10))
         self.function_names = pulumi.Output.all(**{fn: f.name for fn, f in functions.items()})
         self.register_outputs({attribute: getattr(self, attribute) for attribute, _ in OUTPUTS})

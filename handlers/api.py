@@ -10,24 +10,40 @@ one and its proof, list winners.
     GET  /draws/{id}/proof?employee=   -> 200 the Ledger bundle up to the draw (`lottery verify` reads it),
                                           with its rosters, or one employee's inclusion proofs
     GET  /winners?limit=&next=         -> 200 winners newest first, one page, and the next page's token
+
+A draw night (night.py):
+    GET  /night                        -> 200 the open night, prizes left, counts, its winners in order
+    POST /night        {"id", "name", "presence", "prizes": [{"id", "name", "count"}], "exclude": [...]}
+                                       -> 201 opens it
+    POST /night/checkin {"employee_id", "code"} -> 200 checked in (the code is the one the QR code holds)
+    POST /night/exclude {"employee_id"} -> 200 out of the night's draws
+    GET  /night/results?format=csv     -> 200 the results as CSV (as JSON rows without format)
+    POST /draws        {"prize": "<id>"[, "winners": N]} -> 202 draws a prize (what it has left, at most MAX_WINNERS)
+                       {"redraw": {"draw_id", "employee_id"}} -> 202 draws one in place of an absent winner
+    GET  /, GET /qrcode.js             -> the draw night's page (handlers/web/)
 """
 
 import base64
 import binascii
+import csv
+import io
 import json
 import uuid
+from pathlib import Path
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from . import proofs
+from . import batches, night, proofs
 from .commit_draw import CommitRefused
 from .commit_draw import invoke as invoke_commit
 from .commitments import text
-from .common import DRAW_ID, InvalidInput, client, int_setting, plain, query_all, setting, table, winners_count
+from .common import DRAW_ID, POOL_KEY, InvalidInput, client, int_setting, plain, query_all, setting, table, winners_count
 from .payloads import execution_arn, outcome
 
 PAGE_DEFAULT, PAGE_MAX = 20, 100
+NAMES_SHOWN = 60  # names the big screen cycles through while a draw runs
+WEB = Path(__file__).parent / "web"
 # A page token is the newest-first index's LastEvaluatedKey: the table's key and the index's.
 PAGE_KEY = ("employee_id", "lottery", "drawn_at")
 
@@ -53,10 +69,16 @@ def _json_body(event):
 
 def start_draw(event) -> dict:
     body = _json_body(event)
-    if isinstance(body, dict) and "commitment" in body:
+    if isinstance(body, dict) and ("prize" in body or "redraw" in body):
+        # Checked as Input Lottery Winners checks it, so that a redraw of someone who cannot forfeit is a 400.
+        night.tier(_pool(), body, table("WINNERS_TABLE"))
+        count = 1 if "redraw" in body else _prize_count(body)
+        draw_id = f"Lottery-{uuid.uuid4()}"
+        execution_input: dict = {"input": count, **{k: body[k] for k in ("prize", "redraw") if k in body}}
+    elif isinstance(body, dict) and "commitment" in body:
         draw_id = _draw_id(body["commitment"])
         # Checked as the workflow checks it: a start it would refuse would use up the draw's id.
-        execution_input: dict = {"public_value": text(body, "public_value", "the value the commitment named")}
+        execution_input = {"public_value": text(body, "public_value", "the value the commitment named")}
         committed = _draw_item(draw_id)
         if committed is None or committed.get("status") != "committed":
             raise NotFound(f"no commitment {draw_id} waiting to be drawn")
@@ -71,6 +93,21 @@ def start_draw(event) -> dict:
     except sfn.exceptions.ExecutionAlreadyExists:
         raise InvalidInput(f"draw {draw_id} was started already") from None
     return respond(202, {"draw_id": draw_id, "status": "RUNNING", "winners": count}, {"Location": f"/draws/{draw_id}"})
+
+
+def _prize_count(body: dict) -> int:
+    """A prize's draw: `winners` if given, else as many as the prize has left, up to MAX_WINNERS
+    (a prize of more is drawn again until none are left)."""
+    if "winners" in body:
+        return winners_count(body, "winners", int_setting("MAX_WINNERS"))
+    left = night.remaining(_pool(), body["prize"]) if isinstance(body["prize"], str) else 0
+    if left < 1:
+        raise InvalidInput(f"prize {body['prize']!r} has nothing left to draw on the open night")
+    return min(left, int_setting("MAX_WINNERS"))
+
+
+def _pool() -> dict:
+    return plain(table("DRAWS_TABLE").get_item(Key=POOL_KEY, ConsistentRead=True).get("Item") or {})
 
 
 def commit_draw(event) -> dict:
@@ -185,8 +222,72 @@ def list_winners(event) -> dict:
     })
 
 
+def get_night(event=None) -> dict:
+    pool = _pool()
+    winners = []
+    if pool.get("night"):
+        winners = query_all(table("WINNERS_TABLE"), IndexName=setting("WINNERS_BY_TIME_INDEX"),
+                            KeyConditionExpression=Key("lottery").eq(setting("LOTTERY_NAME")),
+                            FilterExpression=Attr("night").eq(pool["night"]["id"]))
+    # Names for the big screen to cycle while a draw runs: some who can win now, one BatchGetItem.
+    shown = range(1, min(int(pool.get("eligible", 0)), NAMES_SHOWN) + 1)
+    names = [e["employee_name"] for e in batches.get_all(
+        table("EMPLOYEE_TABLE"), [{"roster": pool["roster"], "lottery_serial": s} for s in shown],
+        ProjectionExpression="employee_name")] if pool.get("roster") else []
+    return respond(200, night.state(pool, plain(winners), names))
+
+
+def open_night(event) -> dict:
+    definition, excluded = night.parse(_json_body(event))
+    nights = night.Night()
+    nights.open(definition)
+    for employee in excluded:
+        nights.exclude(employee)
+    return respond(201, json.loads(get_night()["body"]), {"Location": "/night"})
+
+
+def check_in(event) -> dict:
+    body = _json_body(event)
+    if not isinstance(body, dict):
+        raise InvalidInput('expected {"employee_id": "…", "code": "<the code the QR code holds>"}')
+    code = body.get("code")
+    if not isinstance(code, str):
+        raise InvalidInput("code (the check-in code the QR code on the screen holds) is missing")
+    return respond(200, night.Night().check_in(night.employee_id(body.get("employee_id")), code))
+
+
+def exclude(event) -> dict:
+    body = _json_body(event)
+    return respond(200, night.Night().exclude(night.employee_id(body.get("employee_id") if isinstance(body, dict) else None)))
+
+
+def results(event) -> dict:
+    shown = json.loads(get_night()["body"])
+    if (event.get("queryStringParameters") or {}).get("format") == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows(night.rows(shown))
+        name = shown["night"]["id"] if shown["night"] else "night"
+        return {"statusCode": 200, "body": out.getvalue(), "headers": {
+            "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}-results.csv"'}}
+    return respond(200, {"rows": night.rows(shown)})
+
+
+def page(name: str, content_type: str):
+    def serve(event) -> dict:
+        return {"statusCode": 200, "headers": {"Content-Type": content_type, "Cache-Control": "no-cache"},
+                "body": (WEB / name).read_text(encoding="utf-8")}
+    return serve
+
+
 ROUTES = {"POST /commitments": commit_draw, "POST /draws": start_draw, "GET /draws/{id}": get_draw,
-          "GET /draws/{id}/proof": get_proof, "GET /winners": list_winners}
+          "GET /draws/{id}/proof": get_proof, "GET /winners": list_winners,
+          "GET /night": get_night, "POST /night": open_night, "POST /night/checkin": check_in,
+          "POST /night/exclude": exclude, "GET /night/results": results,
+          "GET /": page("night.html", "text/html; charset=utf-8"), "GET /qrcode.js": page("qrcode.js", "text/javascript")}
+
+
+# What phones may call without signing (public_screen on AWS, other machines on `lottery serve --host`).
+SCREEN_ROUTES = ("GET /", "GET /qrcode.js", "GET /night", "POST /night/checkin")
 
 
 def handler(event, context):
@@ -199,3 +300,5 @@ def handler(event, context):
         return respond(400, {"error": "InvalidInput", "message": str(error)})
     except NotFound as error:
         return respond(404, {"error": "NotFound", "message": str(error)})
+    except night.NightBusy as error:
+        return respond(503, {"error": "NightBusy", "message": str(error)}, {"Retry-After": "1"})

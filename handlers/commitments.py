@@ -10,7 +10,7 @@ the seed back when a committed draw starts, once its public value is fixed in th
 import secrets
 from typing import cast
 
-from . import batches, ledger
+from . import batches, ledger, night
 from .common import POOL_KEY, InvalidInput, LotteryError, NotEnoughEligibleEmployees, client, setting, typed, untyped
 from .payloads import Commitment
 from .verifiable import seed_hash
@@ -34,9 +34,10 @@ def text(request: dict, key: str, what: str) -> str:
     return value
 
 
-def commit(draw_id: str, count: int, public: str | None, *, reveal: bool) -> tuple[Commitment, str | None]:
+def commit(draw_id: str, count: int, public: str | None, *, reveal: bool, tier=lambda pool: {}) -> tuple[Commitment, str | None]:
     """Record the commitment of draw `draw_id` and keep its new seed; the commit record, and the
-    seed if `reveal`. Called again for the same draw (a retry), it returns what the first call recorded."""
+    seed if `reveal`. `tier(pool)` gives a night's fields (night.tier). Called again for the same
+    draw (a retry), it returns what the first call recorded."""
     dynamodb, draws, seeds = client("dynamodb"), setting("DRAWS_TABLE"), setting("SEEDS_TABLE")
     seed = secrets.token_hex(32)
     for attempt in range(batches.TRIES):
@@ -48,9 +49,15 @@ def commit(draw_id: str, count: int, public: str | None, *, reveal: bool) -> tup
         if not pool.get("roster_root"):
             raise RosterNotRecorded("the live roster was imported before draws were verifiable (0.4): import it again")
         if count > pool["eligible"]:
-            raise NotEnoughEligibleEmployees(f"{count} winners asked for, but only {pool['eligible']} employees have never won")
+            raise NotEnoughEligibleEmployees(f"{count} winners asked for, but only {pool['eligible']} employees can win")
+        prize = tier(pool)
+        if "forfeit" in prize and count != 1:
+            raise InvalidInput(f"a redraw draws one winner in place of the absent one, not {count}")
+        if "forfeit" not in prize and prize and count > night.remaining(pool, prize["prize"]):
+            raise InvalidInput(f"{count} winners asked for, but prize {prize['prize']} has"
+                               f" {night.remaining(pool, prize['prize'])} left to draw")
         body = {"kind": "commit", "draw_id": draw_id, "at": ledger.now(), "roster": pool["roster_root"], "winners": count,
-                "seed_hash": seed_hash(seed), "public": public}
+                "seed_hash": seed_hash(seed), "public": public, **prize}
         try:
             record = ledger.write_with_record(dynamodb, setting("LEDGER_TABLE"), body, lambda record: [
                 {"Put": {"TableName": draws, "ConditionExpression": "attribute_not_exists(draw_id)",

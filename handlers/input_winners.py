@@ -1,13 +1,16 @@
 """Input Lottery Winners: check the request, then commit to the draw before anything is drawn.
 
 A draw started with `{"input": N}` is committed here and drawn at once, with no public value
-(operator randomness only). A draw committed beforehand (`lottery commit`, by Commit Draw) is the
-execution named after its draw id, started with `{"public_value": "<the value>"}` once it is
-known: here its seed is read back and passed on (commitments.py says why only here).
+(operator randomness only); `{"input": N, "prize": "<id>"}` draws a prize of the open draw night,
+`{"input": 1, "redraw": {"draw_id": …, "employee_id": …}}` an absent winner's replacement (night.py).
+A draw committed beforehand (`lottery commit`, by Commit Draw) is the execution named after its
+draw id, started with `{"public_value": "<the value>"}` once it is known: here its seed is read
+back and passed on (commitments.py says why only here).
 """
 
+from . import night
 from .commitments import commit, committed, read, text
-from .common import CustomError, InvalidInput, int_setting, winners_count
+from .common import CustomError, InvalidInput, int_setting, table, winners_count
 from .payloads import Request, Started
 
 
@@ -33,7 +36,8 @@ def handler(event: Started, context) -> Request:
             raise InvalidInput(f"draw {draw['id']} was committed to {record['winners']} winners, not {request['input']}")
     else:
         value = None
-        record, seed = commit(draw["id"], parse_request(request, max_winners), None, reveal=True)
+        record, seed = commit(draw["id"], parse_request(request, max_winners), None, reveal=True,
+                              tier=lambda pool: night.tier(pool, request, table("WINNERS_TABLE")))
         if record["public"] is not None:
             raise InvalidInput(f"draw {draw['id']} was committed to a public value ({record['public']}): give it as public_value")
     assert seed is not None  # revealed: asked for

@@ -6,7 +6,7 @@ before it plus its own keys.
 """
 
 import json
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class Draw(TypedDict):
@@ -37,6 +37,10 @@ class Commitment(TypedDict):
     seed_hash: str
     public: str | None
     """What will be mixed in (its description), or None: operator randomness only."""
+    night: NotRequired[str]
+    """A draw night's draw: the night, the prize drawn and, for a redraw, whose place it fills."""
+    prize: NotRequired[str]
+    forfeit: NotRequired[dict]
 
 
 class Committed(TypedDict):

@@ -9,7 +9,7 @@ the swaps touch are read in one request. Record In Dynamodb writes the swaps and
 transaction, conditional on nothing having changed since this read.
 """
 
-from . import batches, pool
+from . import batches, night, pool
 from .common import LotteryError, NotEnoughEligibleEmployees, TooManyAttempts, int_setting, plain, table
 from .payloads import Request, Selected, Selection
 from .verifiable import draw_inputs, draw_seed, picks, shuffle
@@ -26,6 +26,14 @@ class WinnerInPool(LotteryError):
 
 class RosterReplaced(LotteryError):
     """A roster imported after the draw's commitment is live: the draw is not from the roster it committed to."""
+
+
+class NightChanged(LotteryError):
+    """The draw night the draw committed to is no longer the open one (another was opened, or a roster imported)."""
+
+
+class PrizeDrawn(LotteryError):
+    """The prize has fewer draws left than the draw committed to: another draw of it recorded first."""
 
 
 class Positions(dict):
@@ -63,6 +71,12 @@ def select(held: dict, event: Request) -> Selection:
         raise NotEnoughEligibleEmployees("no roster has been imported yet: import one (`lottery import`, or an upload)")
     if held.get("roster_root") != commitment["roster"]:
         raise RosterReplaced(f"the roster the draw committed to ({commitment['roster'][:12]}…) was replaced before it drew")
+    if "night" in commitment:
+        if (held.get("night") or {}).get("id") != commitment["night"]:
+            raise NightChanged(f"the draw night {commitment['night']} the draw committed to is no longer open")
+        if "forfeit" not in commitment and commitment["winners"] > night.remaining(held, commitment["prize"]):
+            raise PrizeDrawn(f"prize {commitment['prize']} has {night.remaining(held, commitment['prize'])} left to draw,"
+                             f" not {commitment['winners']}")
     seed = draw_seed(event["seed"], draw_inputs(event["draw"]["id"], commitment["seq"], commitment["roster"],
                                                 commitment["winners"], event["public_value"]))
     chosen, order = plan(seed, eligible, commitment["winners"])

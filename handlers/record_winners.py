@@ -10,8 +10,12 @@ one draw.
 """
 
 from . import ledger
-from .common import POOL_KEY, DrawConflict, client, setting, typed, untyped
+from .common import POOL_KEY, DrawConflict, LotteryError, client, setting, typed, untyped
 from .payloads import Recorded, Validated
+
+
+class AlreadyForfeited(LotteryError):
+    """The absent winner a redraw replaces was replaced by another redraw first."""
 
 
 def draw_record(event: Validated, recorded_at: str) -> dict:
@@ -26,17 +30,25 @@ def draw_record(event: Validated, recorded_at: str) -> dict:
 
 
 def transaction(event: Validated, record: dict, tables: dict, lottery: str) -> list[dict]:
-    """The TransactWriteItems actions of one draw beside its Ledger record's two (3k+2 at most for k winners)."""
-    draw, selection = event["draw"], event["selection"]
+    """The TransactWriteItems actions of one draw beside its Ledger record's two (3k+2 at most for
+    k winners; 3 for a redraw, which draws one)."""
+    draw, selection, commitment = event["draw"], event["selection"], event["commitment"]
     winners, eligible, roster = selection["winners"], selection["eligible"], selection["roster"]
+    values = {":roster": roster, ":before": eligible, ":after": eligible - len(winners), ":me": draw["id"]}
+    update, condition, names = "SET eligible = :after", "roster = :roster AND eligible = :before AND holder = :me", {}
+    if "night" in commitment:  # a prize of the night still open; a tier's draw uses up its draws
+        condition += " AND night.id = :night"
+        values[":night"] = commitment["night"]
+        if "forfeit" not in commitment:
+            update += ", remaining.#prize = remaining.#prize - :k"
+            condition += " AND remaining.#prize >= :k"
+            names["#prize"], values[":k"] = commitment["prize"], len(winners)
     actions = [
         {"Update": {
             "TableName": tables["draws"], "Key": typed(POOL_KEY),
             # Records and lets go of the pool, if this draw still holds it (see pool.py).
-            "UpdateExpression": "SET eligible = :after REMOVE holder, lease_until",
-            "ConditionExpression": "roster = :roster AND eligible = :before AND holder = :me",
-            "ExpressionAttributeValues": typed({":roster": roster, ":before": eligible, ":after": eligible - len(winners),
-                                                ":me": draw["id"]}),
+            "UpdateExpression": f"{update} REMOVE holder, lease_until", "ConditionExpression": condition,
+            **({"ExpressionAttributeNames": names} if names else {}), "ExpressionAttributeValues": typed(values),
         }},
         {"Update": {
             "TableName": tables["draws"], "Key": typed({"draw_id": draw["id"]}),
@@ -50,11 +62,22 @@ def transaction(event: Validated, record: dict, tables: dict, lottery: str) -> l
                 ":winners": record["winners"], ":record": record}),
         }},
     ]
+    forfeit = commitment.get("forfeit")
+    if forfeit:  # the absent winner forfeits, once: kept, never deleted, and linked to the redraw
+        actions.append({"Update": {
+            "TableName": tables["winners"], "Key": typed({"employee_id": forfeit["employee_id"]}),
+            "UpdateExpression": "SET forfeited_by = :me",
+            "ConditionExpression": "draw_id = :won AND attribute_not_exists(forfeited_by)",
+            "ExpressionAttributeValues": typed({":me": draw["id"], ":won": forfeit["draw_id"]}),
+        }})
+    prize: dict[str, str] = {k: commitment[k] for k in ("night", "prize") if k in commitment}  # type: ignore[literal-required]
+    if forfeit:
+        prize["replaces"] = forfeit["employee_id"]
     for w in record["winners"]:
         actions.append({"Put": {
             "TableName": tables["winners"],
             "Item": typed({
-                **w, "draw_id": draw["id"], "drawn_at": record["at"], "ledger_seq": record["seq"],
+                **w, "draw_id": draw["id"], "drawn_at": record["at"], "ledger_seq": record["seq"], **prize,
                 "lottery": lottery,  # the partition of the newest-first index the API reads
             }),
             "ConditionExpression": "attribute_not_exists(employee_id)",
@@ -83,6 +106,9 @@ def handler(event: Validated, context) -> Recorded:
         ).get("Item")
         if recorded is None or recorded["status"]["S"] != "drawn":
             reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if "forfeit" in event["commitment"] and reasons[2:3] == ["ConditionalCheckFailed"]:
+                forfeit = event["commitment"]["forfeit"]
+                raise AlreadyForfeited(f"{forfeit['employee_id']} forfeited already: another redraw replaced them") from None
             raise DrawConflict(f"another draw changed the pool first ({', '.join(map(str, reasons))})") from None
         return {**event, "recorded_at": recorded["recorded_at"]["S"], "record": untyped(recorded)["record"]}
     return {**event, "recorded_at": record["at"], "record": record}

@@ -198,7 +198,9 @@ def _switch(draws_table, ledger_table, holder: str, listed: str, body: dict) -> 
         ledger.write_with_record(dynamodb_client, ledger_table.name, body, lambda record: [{"Update": {
             "TableName": draws_table.name, "Key": typed(POOL_KEY),
             "UpdateExpression": "SET #roster = :roster, roster_root = :root, roster_seq = :seq, pool_size = :size,"
-                                " eligible = :eligible, imported_at = :at REMOVE holder, lease_until DELETE generations :listed",
+                                " eligible = :eligible, imported_at = :at"
+                                # A new roster ends the draw night: its pool is everyone who never won.
+                                " REMOVE holder, lease_until, night, remaining, present DELETE generations :listed",
             "ConditionExpression": "holder = :me",
             "ExpressionAttributeNames": {"#roster": "roster"},
             "ExpressionAttributeValues": typed({

@@ -17,7 +17,10 @@ from twin.provider import AUTO_NAMED
 
 STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}
 FUNCTIONS = ("InputWinners", "RandomSelectWinners", "ValidateWinners", "RecordWinners", "RecordFailure")
-ROUTES = {"POST /commitments", "POST /draws", "GET /draws/{id}", "GET /draws/{id}/proof", "GET /winners"}
+ROUTES = {"POST /commitments", "POST /draws", "GET /draws/{id}", "GET /draws/{id}/proof", "GET /winners",
+          "GET /night", "POST /night", "POST /night/checkin", "POST /night/exclude", "GET /night/results",
+          "GET /", "GET /qrcode.js"}
+SCREEN = {"GET /", "GET /qrcode.js", "GET /night", "POST /night/checkin"}
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +112,7 @@ def test_inventory(deployed):
         "aws:sfn/stateMachine:StateMachine": 1,
         "aws:apigatewayv2/api:Api": 1,
         "aws:apigatewayv2/integration:Integration": 1,
-        "aws:apigatewayv2/route:Route": 5,
+        "aws:apigatewayv2/route:Route": 12,
         "aws:apigatewayv2/stage:Stage": 1,
         "aws:lambda/permission:Permission": 2,  # API Gateway and S3 may invoke
         "aws:s3/bucket:Bucket": 1,
@@ -164,9 +167,11 @@ def test_every_arn_is_in_the_stack_partition(deployed):
 def test_tables(deployed):
     _, mocks, _ = deployed
     employee = mocks.one("aws:dynamodb/table:Table", "-Employee").inputs
-    # A roster generation per import; an employee's place in the pool is the key (no index to lag).
+    # A roster generation per import; an employee's place in the pool is the key, and a draw reads by key
+    # (strongly consistent); only a draw night's check-in finds an employee's place by id, through an index.
     assert (employee["hashKey"], employee["rangeKey"], employee.get("globalSecondaryIndexes")) == (
-        "roster", "lottery_serial", None)
+        "roster", "lottery_serial", [{"name": "employee_id-index", "projectionType": "KEYS_ONLY", "keySchemas": [
+            {"keyType": "HASH", "attributeName": "employee_id"}, {"keyType": "RANGE", "attributeName": "roster"}]}])
     for table in mocks.of_type("aws:dynamodb/table:Table"):
         i = table.inputs
         assert (i["billingMode"], i["pointInTimeRecovery"], i["serverSideEncryption"]) == (
@@ -211,7 +216,7 @@ def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
     tables = {t: physical(mocks, TABLE, f"-{t}") for t in ("Employee", "Winners", "Draws", "Ledger", "Seeds")}
     expected = {
         "InputWinners": {"MAX_WINNERS": "10", "DRAWS_TABLE": tables["Draws"], "LEDGER_TABLE": tables["Ledger"],
-                         "SEEDS_TABLE": tables["Seeds"]},
+                         "SEEDS_TABLE": tables["Seeds"], "WINNERS_TABLE": tables["Winners"]},
         "RandomSelectWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"], "MAX_ATTEMPTS": "3"},
         "ValidateWinners": {"WINNERS_TABLE": tables["Winners"]},
         "RecordWinners": {"DRAWS_TABLE": tables["Draws"], "EMPLOYEE_TABLE": tables["Employee"],
@@ -225,8 +230,9 @@ def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
         f = mocks.one(FUNCTION, f"-{fn}").inputs
         assert f["environment"] == {"variables": expected[fn]}
         assert f["runtime"] == "python3.12" and f["handler"].startswith("handlers.")
-        assert sorted(f["code"].assets) == sorted(
-            f"handlers/{p.name}" for p in (ROOT / "handlers").glob("*.py"))
+        assert sorted(f["code"].assets) == sorted(  # the draw night's page too, which the Api function serves
+            f"handlers/{p.relative_to(ROOT / 'handlers').as_posix()}" for pattern in ("*.py", "web/*")
+            for p in (ROOT / "handlers").glob(pattern))
         assert f["loggingConfig"]["logGroup"] == physical(mocks, LOGS, f"-{fn}-logs")
     api = mocks.one(FUNCTION, "-Api").inputs
     assert api["handler"] == "handlers.api.handler"
@@ -234,7 +240,7 @@ def test_functions_get_exactly_the_settings_their_handlers_read(deployed):
         "STATE_MACHINE_ARN": exports["state_machine_arn"], "WINNERS_TABLE": tables["Winners"],
         "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index", "LOTTERY_NAME": f"lottery-{stack}", "MAX_WINNERS": "10",
         "DRAWS_TABLE": tables["Draws"], "LEDGER_TABLE": tables["Ledger"], "EMPLOYEE_TABLE": tables["Employee"],
-        "COMMIT_DRAW_FUNCTION": exports["function_names"]["CommitDraw"]}
+        "EMPLOYEE_BY_ID_INDEX": "employee_id-index", "COMMIT_DRAW_FUNCTION": exports["function_names"]["CommitDraw"]}
 
 
 def test_api_routes_are_iam_authorised_and_reach_the_api_function(deployed):
@@ -271,17 +277,25 @@ def test_exact_api_policy(deployed):
         "ReadCommitments": (["dynamodb:GetItem"], [arn(mocks, TABLE, "-draws")]),
         "ReadLedger": (["dynamodb:GetItem", "dynamodb:Scan"], [arn(mocks, TABLE, "-ledger")]),
         "ReadRosters": (["dynamodb:Query"], [arn(mocks, TABLE, "-employee")]),
+        "ChangeNightPool": (["dynamodb:UpdateItem"], [arn(mocks, TABLE, "-draws")]),
+        "SwapNightPlaces": (["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"], [arn(mocks, TABLE, "-employee")]),
+        "FindEmployees": (["dynamodb:Query"], [f"{arn(mocks, TABLE, '-employee')}/index/employee_id-index"]),
+        "CheckNotWinners": (["dynamodb:ConditionCheckItem", "dynamodb:GetItem"], [arn(mocks, TABLE, "-winners")]),
+        "AppendNightRecords": (["dynamodb:PutItem", "dynamodb:UpdateItem"], [arn(mocks, TABLE, "-ledger")]),
     }
 
 
-@pytest.mark.parametrize("args, routes", [({"api": False}, 0), ({"api_authorization": "NONE"}, 5)])
-def test_api_switches(args, routes):
+@pytest.mark.parametrize("args, public", [({"api": False}, set()), ({"api_authorization": "NONE"}, ROUTES),
+                                          ({"public_screen": True}, SCREEN)])
+def test_api_switches(args, public):
     mocks = built(args, "cn-northwest-1")
     found = mocks.of_type("aws:apigatewayv2/route:Route")
-    assert len(found) == routes
-    assert all(r.inputs["authorizationType"] == "NONE" for r in found)
+    assert len(found) == (len(ROUTES) if args.get("api", True) else 0)
+    # publicScreen opens the page, its results and check-in to phones, and nothing else.
+    assert {r.inputs["routeKey"] for r in found if r.inputs["authorizationType"] == "NONE"} == public
+    assert {r.inputs["authorizationType"] for r in found if r.inputs["routeKey"] not in public} <= {"AWS_IAM"}
     permissions = mocks.of_type("aws:lambda/permission:Permission")
-    assert any(x.inputs["principal"] == "apigateway.amazonaws.com" for x in permissions) == bool(routes)
+    assert any(x.inputs["principal"] == "apigateway.amazonaws.com" for x in permissions) == bool(found)
 
 
 def test_roster_upload_resources(deployed):
@@ -397,7 +411,8 @@ def test_exact_function_policies(deployed):
 
     expected = {
         # Only Input Lottery Winners, which only the state machine invokes, may read a server seed.
-        "InputWinners": commits(["dynamodb:GetItem", "dynamodb:PutItem"]),
+        "InputWinners": {**commits(["dynamodb:GetItem", "dynamodb:PutItem"]),
+                         "ReadAbsentWinner": (["dynamodb:GetItem"], [table("Winners")])},
         "CommitDraw": commits(["dynamodb:PutItem"]),
         "RandomSelectWinners": {
             "HoldPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
@@ -406,7 +421,7 @@ def test_exact_function_policies(deployed):
         "ValidateWinners": {"ReadPastWinners": (["dynamodb:BatchGetItem"], [table("Winners")])},
         "RecordWinners": {
             "RecordDrawAndPool": (["dynamodb:GetItem", "dynamodb:UpdateItem"], [table("Draws")]),
-            "RecordWinners": (["dynamodb:PutItem"], [table("Winners")]),
+            "RecordWinners": (["dynamodb:PutItem", "dynamodb:UpdateItem"], [table("Winners")]),
             "SwapSerials": (["dynamodb:PutItem"], [table("Employee")]),
             "AppendLedgerRecords": ledger,
         },

@@ -24,7 +24,7 @@ def test_provider_schema_has_the_args_and_outputs():
     assert set(resource["inputProperties"]) == {
         "namePrefix", "maxWinners", "maxAttempts", "notificationEmails", "operatorEmails", "logRetentionDays",
         "protectWinners", "winnersTableImport", "stateMachineLogging", "tracing", "lambdaRuntime", "tags",
-        "api", "apiAuthorization", "apiThrottleRate", "apiThrottleBurst",
+        "api", "apiAuthorization", "publicScreen", "apiThrottleRate", "apiThrottleBurst",
         "rosterUpload", "rosterAdminEmails", "rosterBucketForceDestroy", "winnerEvents", "announcementQueue"}
     assert resource["requiredInputs"] == []
     assert resource["inputProperties"]["maxWinners"]["type"] == "integer"
