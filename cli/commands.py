@@ -28,6 +28,7 @@ from .siblings import (
     describe,
     execution_arn,
     offline_stack,
+    parse_night,
     parse_roster,
     plain,
     project_dir,
@@ -319,6 +320,16 @@ def main(argv=None) -> int:
             args.employees = parse_roster(args.roster_text)
         except InvalidRoster as error:
             print(f"InvalidRoster: {error}", file=sys.stderr)
+            return 2
+    if args.command == "night" and args.night == "open":  # a night file that is unreadable or wrong: before anything starts
+        try:
+            args.definition = json.loads(Path(args.file).read_text(encoding="utf-8"))
+            parse_night(args.definition)
+        except (OSError, ValueError) as error:
+            print(f"cannot read {args.file}: {error}", file=sys.stderr)
+            return 2
+        except InvalidInput as error:
+            print(f"InvalidInput: {error}", file=sys.stderr)
             return 2
     args.lock = None
     args.project_dir = project_dir(Path.cwd())

@@ -3,7 +3,6 @@ API, the same call the page makes (api_client.py), so the command, the page and 
 
 import csv
 import io
-import json
 import sys
 import time
 from pathlib import Path
@@ -74,12 +73,7 @@ def run(router, args) -> int:
 
 
 def _open(router, args) -> int:
-    try:
-        definition = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        print(f"cannot read {args.file}: {error}", file=sys.stderr)
-        return 2
-    shown = call(router, "POST", "/night", definition)
+    shown = call(router, "POST", "/night", args.definition)  # read and checked before the stack was deployed (main)
     night = shown["night"]
     tiers = ", then ".join(f"{p['name']} x {p['count']}" for p in night["prizes"])
     who = "only who checks in can win" if night["presence"] else "everyone who never won can win"

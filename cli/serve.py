@@ -83,7 +83,7 @@ def make_server(router, port: int, after_request=lambda: None, host: str = "127.
         def _serve(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-            if not ipaddress.ip_address(self.client_address[0]).is_loopback and not _screen_route(self.command, self.path):
+            if not allowed(self.client_address[0], self.command, self.path):
                 status, headers, text = 403, {"Content-Type": "application/json"}, json.dumps(
                     {"error": "Forbidden", "message": "from another machine only the page, its results and check-in"})
             else:
@@ -105,8 +105,10 @@ def make_server(router, port: int, after_request=lambda: None, host: str = "127.
     return ThreadingHTTPServer((host, port), Handler)
 
 
-def _screen_route(method: str, target: str) -> bool:
-    return f"{method} {urlsplit(target).path}" in SCREEN_ROUTES
+def allowed(client: str, method: str, target: str) -> bool:
+    """Whether a request from address `client` is served: anything from this machine, only the
+    page, its results and check-in from any other (`lottery serve --phones`)."""
+    return ipaddress.ip_address(client).is_loopback or f"{method} {urlsplit(target).path}" in SCREEN_ROUTES
 
 
 class Screen:

@@ -74,6 +74,10 @@ class Replay:
         self.prior: set[str] | None = None  # winners from before the Ledger began: the first import fixes them
         self.prior_hash: str | None = None
         self.night: dict | None = None  # the open draw night: its prizes' draws left, who checked in, who is excluded
+        # Who of those who never won is in the pool since the import: everyone but `out`, or after a
+        # night that requires presence, only `inside` (who checked in since).
+        self.inside: set[str] | None = None
+        self.out: set[str] = set()
         self.prize_of: dict[str, str] = {}  # employee_id -> the prize they won on a night
         self.forfeited: dict[str, str] = {}  # employee_id -> the redraw that replaced them
         self.lines: list[str] = []
@@ -118,7 +122,7 @@ class Replay:
         if self.employee is not None:
             live["member"] = self._member(r, live)
         self.live = live
-        self.night = None  # an import ends the draw night
+        self.night, self.inside, self.out = None, None, set()  # an import ends the draw night
 
     def _member(self, r: dict, live: dict) -> dict | None:
         if live["order"] is not None:  # the roster itself is in the bundle
@@ -209,7 +213,8 @@ class Replay:
             if w["employee_id"] in (self.prior or ()):
                 raise Mismatch(f"{w['employee_id']} won before the Ledger began (an import's prior_winners)")
         employee = self.employee or ""
-        member = live["member"] is not None and employee not in self.won and employee not in (self.prior or ())
+        member = (live["member"] is not None and employee not in self.won and employee not in (self.prior or ())
+                  and (employee in self.inside if self.inside is not None else employee not in self.out))
         if live["order"] is not None:
             seed = v.draw_seed(r["seed"], v.draw_inputs(r["draw_id"], c["seq"], c["roster"], c["winners"], r["public_value"]))
             taken = v.shuffle(live["order"], live["eligible"], v.picks(seed, live["eligible"], c["winners"]))
@@ -266,6 +271,8 @@ class Replay:
         self.night = {"id": r["night"], "presence": r["presence"], "remaining": {p["id"]: p["count"] for p in r["prizes"]},
                       "present": set(), "excluded": set()}
         self._moved(r, live, 0 if r["presence"] else live["eligible"])
+        if r["presence"]:
+            self.inside = set()
         tiers = ", ".join(f"{p['id']} x {p['count']}" for p in r["prizes"])
         who = "only who checks in can win" if r["presence"] else "everyone in the pool can win"
         self.lines.append(f"record {r['seq']}: draw night {r['night']} ({r['name']}) opened: {tiers}; {who}")
@@ -276,12 +283,15 @@ class Replay:
             raise Mismatch(f"{employee} checked in already")
         night["present"].add(employee)
         eligible = live["eligible"]
+        enters = (night["presence"] and employee not in night["excluded"] and employee not in self.won
+                  and employee not in (self.prior or ()))
         if live["order"] is not None:
             at = self._at(live, employee)
-            if (night["presence"] and at > eligible and employee not in night["excluded"]
-                    and employee not in self.won and employee not in (self.prior or ())):
+            if enters and at > eligible:
                 self._swap(live, at, eligible + 1)
                 eligible += 1
+        if enters and self.inside is not None:
+            self.inside.add(employee)
         self._moved(r, live, eligible)
 
     def exclude(self, r: dict) -> None:
@@ -289,6 +299,9 @@ class Replay:
         if employee in night["excluded"]:
             raise Mismatch(f"{employee} was excluded already")
         night["excluded"].add(employee)
+        self.out.add(employee)
+        if self.inside is not None:
+            self.inside.discard(employee)
         eligible = live["eligible"]
         if live["order"] is not None and (at := self._at(live, employee)) <= eligible:
             self._swap(live, at, eligible)

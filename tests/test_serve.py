@@ -120,3 +120,54 @@ def test_a_failed_draw_reports_its_error(served):
 def test_a_stack_without_its_api_cannot_be_served():
     with pytest.raises(NoApi, match="lottery:api"):
         ApiRouter("", "us-east-1")
+
+
+def test_phones_reach_only_the_page_its_results_and_check_in():
+    from cli.serve import allowed
+
+    for method, target in (("GET", "/"), ("GET", "/qrcode.js"), ("GET", "/night"), ("POST", "/night/checkin")):
+        assert allowed("192.168.1.23", method, target) and allowed("::1", method, target)
+    for method, target in (("POST", "/draws"), ("POST", "/night"), ("POST", "/night/exclude"), ("GET", "/draws/x"),
+                           ("GET", "/night/results.xlsx"), ("GET", "/winners"), ("POST", "/commitments")):
+        assert not allowed("192.168.1.23", method, target), target
+        assert allowed("127.0.0.1", method, target)
+
+
+def test_serve_for_aws_signs_each_request_with_the_callers_credentials(monkeypatch):
+    """What `lottery serve --target aws` forwards to the deployed API carries a SigV4 signature for
+    execute-api in the stack's region, over the body it sends."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from cli.api_client import SignedRouter
+
+    seen = {}
+
+    class Api(BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.update(path=self.path, headers=dict(self.headers), body=self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(202)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"draw_id": "Lottery-x"}')
+
+        def log_message(self, *args):
+            pass
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    api = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    try:
+        status, _, answer = SignedRouter(f"http://127.0.0.1:{api.server_address[1]}/", "cn-northwest-1").handle(
+            "POST", "/draws", {}, '{"prize": "third"}')
+    finally:
+        api.shutdown()
+        api.server_close()
+    assert (status, json.loads(answer)) == (202, {"draw_id": "Lottery-x"})
+    assert seen["path"] == "/draws" and seen["body"] == b'{"prize": "third"}'
+    authorization = seen["headers"]["Authorization"]
+    assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/cn-northwest-1/execute-api/aws4_request" in authorization and "X-Amz-Date" in seen["headers"]
+    with pytest.raises(NoApi, match="no API"):
+        SignedRouter("", "cn-northwest-1")

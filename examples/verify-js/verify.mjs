@@ -370,7 +370,13 @@ const KIND_FIELDS = {
   commit: ['draw_id', 'roster', 'winners', 'seed_hash', 'public'],
   draw: ['draw_id', 'commitment', 'started_at', 'roster', 'eligible', 'public_value', 'seed', 'winners'],
   failed: ['draw_id', 'commitment', 'public_value', 'seed', 'error'],
+  night: ['night', 'name', 'presence', 'prizes', 'eligible'],
+  checkin: ['night', 'employee_id', 'eligible'],
+  exclude: ['night', 'employee_id', 'eligible'],
 };
+// A commit of a draw night's prize also has these; a redraw also has `forfeit`.
+const NIGHT_COMMIT_FIELDS = ['night', 'prize'];
+const REDRAW_COMMIT_FIELDS = ['night', 'prize', 'forfeit'];
 
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isInt = (v) => Number.isSafeInteger(v);
@@ -393,21 +399,46 @@ function checkBundle(bundle, employee) {
   }
 
   let lastSeq = 0, lastHash = ZERO64;
-  let live = null; // { seq, root, size, sorted|null, P|null, E, member: true|false|null }
+  let live = null; // { seq, root, size, sorted|null, P|null, place|null, E, member: true|false|null }
+  // The open draw night (until another opens or a roster is imported).
+  let night = null; // { seq, id, name, presence, prizes: Map id -> { name, count, left }, checkedIn: Map, excluded: Map }
   // Every winner from before the Ledger began, fixed by the first import (each later one lists the same).
   let prior = null; // { seq, count, hash, list, set }
   const commitsBySeq = new Map(); // seq -> { rec, ended: null | seq }
   const committedIds = new Map(); // draw_id -> commit seq
   const wonIn = new Map(); // employee_id -> seq of the draw record that made them a winner
+  const drawsById = new Map(); // draw_id -> { seq, night: id|null, prize: id|null, ids: Set } of each draw record
+  const forfeitedIn = new Map(); // employee_id -> seq of the redraw's draw record in which they forfeited
   const lines = [];
-  const stats = { records: 0, recomputed: 0, unrostered: 0, failed: 0, wouldHave: 0, operatorOnly: 0 };
+  const stats = { records: 0, recomputed: 0, unrostered: 0, failed: 0, wouldHave: 0, operatorOnly: 0, nights: 0, checkins: 0, excludes: 0, redraws: 0 };
   const operatorOnly = [];
   const checkedRosters = new Map(); // root -> rosterInfo
   const checkedProofs = new Map(); // root -> true (valid proof for the employee)
 
+  // A redraw's forfeit: the employee won that prize (the night's id and the prize's) in that draw,
+  // and has not forfeited before.
+  function checkForfeit(f, nightId, prize, fail) {
+    const d = drawsById.get(f.draw_id);
+    if (d === undefined) fail(`forfeit: draw ${f.draw_id} has no draw record before it`);
+    if (d.night !== nightId || d.prize !== prize)
+      fail(`forfeit: draw ${f.draw_id} (record ${d.seq}) was not a draw of prize ${prize} of draw night ${nightId}`);
+    if (!d.ids.has(f.employee_id)) fail(`forfeit: ${f.employee_id} did not win in draw ${f.draw_id} (record ${d.seq})`);
+    if (forfeitedIn.has(f.employee_id)) fail(`forfeit: ${f.employee_id} already forfeited (record ${forfeitedIn.get(f.employee_id)})`);
+  }
+  // The place of an employee in the live pool order (1..N), or undefined when not on the roster.
+  function placeOf(id) {
+    if (live.place === null) live.place = new Map(live.P.map((x, i) => [x, i]));
+    return live.place.get(id);
+  }
+  function swap(a, b) {
+    const [x, y] = [live.P[a], live.P[b]];
+    live.P[a] = y; live.P[b] = x;
+    live.place.set(x, b); live.place.set(y, a);
+  }
+
   bundle.records.forEach((rec, idx) => {
     const seqLabel = isObj(rec) && isInt(rec.seq) ? rec.seq : `#${idx + 1} in the list`;
-    const what = isObj(rec) ? [rec.kind, rec.draw_id].filter((x) => typeof x === 'string').join(' ') : 'not an object';
+    const what = isObj(rec) ? [rec.kind, rec.draw_id, rec.employee_id].filter((x) => typeof x === 'string').join(' ') : 'not an object';
     const fail = (msg) => { throw new Mismatch(`record ${seqLabel} (${what}): ${msg}`); };
     if (!isObj(rec)) fail('not a JSON object');
 
@@ -421,6 +452,9 @@ function checkBundle(bundle, employee) {
     if (!Object.prototype.hasOwnProperty.call(KIND_FIELDS, rec.kind)) fail(`unknown kind ${JSON.stringify(rec.kind)}`);
     {
       const want = [...COMMON_FIELDS, ...KIND_FIELDS[rec.kind]];
+      // A commit has its fields, or those and night and prize, or those three (a redraw).
+      if (rec.kind === 'commit' && Object.prototype.hasOwnProperty.call(rec, 'forfeit')) want.push(...REDRAW_COMMIT_FIELDS);
+      else if (rec.kind === 'commit' && ['night', 'prize'].some((f) => Object.prototype.hasOwnProperty.call(rec, f))) want.push(...NIGHT_COMMIT_FIELDS);
       const missing = want.filter((f) => !Object.prototype.hasOwnProperty.call(rec, f));
       const extra = Object.keys(rec).filter((f) => !want.includes(f));
       if (missing.length || extra.length)
@@ -497,7 +531,10 @@ function checkBundle(bundle, employee) {
           }
         }
       }
-      live = { seq, root: rec.roster, size: rec.size, sorted, P, E, member };
+      live = { seq, root: rec.roster, size: rec.size, sorted, P, place: null, E, member };
+      // 6. An import ends the open night.
+      const endedNight = night;
+      night = null;
       let memberNote = '';
       if (employee !== null) {
         if (member === null) memberNote = `; whether ${employee} is in it is unknown (neither its roster nor a proof in the bundle)`;
@@ -507,7 +544,8 @@ function checkBundle(bundle, employee) {
       }
       lines.push(`record ${seq}: import of roster ${short(rec.roster)}, ${rec.size} employees, ${rec.eligible} can win` +
         (rec.prior_winners ? `, ${rec.prior_winners} won before the Ledger` : '') +
-        (roster === null ? ' (roster not in the bundle)' : '') + memberNote);
+        (roster === null ? ' (roster not in the bundle)' : '') + memberNote +
+        (endedNight !== null ? `; draw night ${endedNight.id} (record ${endedNight.seq}) ends` : ''));
     } else if (rec.kind === 'commit') {
       // 3. commit
       if (typeof rec.draw_id !== 'string') fail('no draw_id');
@@ -517,8 +555,30 @@ function checkBundle(bundle, employee) {
       if (!isInt(rec.winners) || rec.winners < 1) fail(`winners ${JSON.stringify(rec.winners)} is not a whole number of at least 1`);
       if (typeof rec.seed_hash !== 'string' || !HEX64.test(rec.seed_hash)) fail('seed_hash is not 64 hex digits');
       if (rec.public !== null && typeof rec.public !== 'string') fail('public is neither text nor null');
+      // A draw of a night's prize: that night is the open one at the commitment, and has the prize.
+      let cNight = null;
+      if (rec.night !== undefined) {
+        if (typeof rec.night !== 'string') fail('night is not an id');
+        if (typeof rec.prize !== 'string') fail('prize is not an id');
+        if (night === null) fail(`it is for draw night ${rec.night}, but no night is open`);
+        if (rec.night !== night.id) fail(`it is for draw night ${rec.night}, but the open night is ${night.id} (record ${night.seq})`);
+        if (!night.prizes.has(rec.prize)) fail(`draw night ${night.id} has no prize ${JSON.stringify(rec.prize)}`);
+        cNight = night;
+        if (rec.forfeit !== undefined) {
+          // A redraw draws one, in place of a winner of that prize who has not forfeited before.
+          const f = rec.forfeit;
+          if (!isObj(f) || Object.keys(f).length !== 2 || typeof f.draw_id !== 'string' || typeof f.employee_id !== 'string')
+            fail('forfeit is not {draw_id, employee_id}');
+          if (rec.winners !== 1) fail(`a redraw draws one winner, it commits to ${rec.winners}`);
+          checkForfeit(f, night.id, rec.prize, fail);
+        } else {
+          // A prize's draw takes at most what the prize has left: already known here, checked again at the draw.
+          const p = night.prizes.get(rec.prize);
+          if (isInt(rec.winners) && rec.winners > p.left) fail(`prize ${rec.prize} has ${p.left} left of ${p.count}, the draw would take ${rec.winners}`);
+        }
+      }
       committedIds.set(rec.draw_id, seq);
-      commitsBySeq.set(seq, { rec, ended: null });
+      commitsBySeq.set(seq, { rec, ended: null, night: cNight }); // night: the open night at the commitment
     } else if (rec.kind === 'draw' || rec.kind === 'failed') {
       // 4./5. draw and failed: the commitment and the seed
       if (typeof rec.draw_id !== 'string') fail('no draw_id');
@@ -542,6 +602,10 @@ function checkBundle(bundle, employee) {
         if (live.member === false) return `; ${employee} was not in the pool (not in the roster)`;
         if (prior.set.has(employee)) return `; ${employee} was not in the pool (prior winner)`;
         if (wonIn.has(employee)) return `; ${employee} was not in the pool (won in record ${wonIn.get(employee)})`;
+        if (night !== null && night.excluded.has(employee))
+          return `; ${employee} was not in the pool (excluded from draw night ${night.id} in record ${night.excluded.get(employee)})`;
+        if (night !== null && night.presence && !night.checkedIn.has(employee))
+          return `; ${employee} was not in the pool (not checked in for draw night ${night.id})`;
         return `; ${employee} was in the pool`;
       };
       if (rec.kind === 'failed') {
@@ -574,6 +638,19 @@ function checkBundle(bundle, employee) {
       if (rec.winners.length !== k) fail(`${rec.winners.length} winners, the commitment says ${k}`);
       if (rec.eligible !== live.E) fail(`eligible is ${JSON.stringify(rec.eligible)}, but ${live.E} could win just before it`);
       if (k > live.E) fail(`${k} winners from ${live.E} who can win`);
+      // A night's draw: that night (its id) is still the open one and has the prize; a prize's draw
+      // takes at most what the prize has left; a redraw takes its one in place of a winner who forfeits.
+      const forfeit = c.rec.forfeit;
+      let cn = null; // the open night, for a night's draw
+      if (c.night !== null) {
+        if (night === null || night.id !== c.rec.night)
+          fail(`draw night ${c.rec.night} of its commitment is not the open one` + (night === null ? ' (none is)' : ` (${night.id} is, record ${night.seq})`));
+        cn = night;
+        const p = cn.prizes.get(c.rec.prize);
+        if (p === undefined) fail(`draw night ${cn.id} (record ${cn.seq}) has no prize ${JSON.stringify(c.rec.prize)}`);
+        if (forfeit !== undefined) checkForfeit(forfeit, cn.id, c.rec.prize, fail);
+        else if (k > p.left) fail(`prize ${c.rec.prize} has ${p.left} left of ${p.count}, the draw takes ${k}`);
+      }
       const ids = new Set();
       for (const w of rec.winners) {
         if (!isObj(w) || typeof w.employee_id !== 'string' || typeof w.employee_name !== 'string') fail('a winner is not {employee_id, employee_name}');
@@ -595,14 +672,82 @@ function checkBundle(bundle, employee) {
         }
         stats.recomputed++;
       } else stats.unrostered++;
-      live.E -= k;
+      live.E -= k; live.place = null;
       for (const w of rec.winners) wonIn.set(w.employee_id, seq);
+      drawsById.set(rec.draw_id, { seq, night: cn === null ? null : cn.id, prize: cn === null ? null : c.rec.prize, ids });
+      if (cn !== null) {
+        if (forfeit !== undefined) { forfeitedIn.set(forfeit.employee_id, seq); stats.redraws++; }
+        else cn.prizes.get(c.rec.prize).left -= k;
+      }
       const names = rec.winners.map((w) => `${w.employee_id} ${w.employee_name}`).join(', ');
       let line = `record ${seq}: draw ${rec.draw_id}: ${names}, from ${before}` + (live.P !== null ? ' (recomputed)' : ' (not recomputed: roster not in the bundle)');
       if (rec.public_value === null) { line += '; operator randomness only'; stats.operatorOnly++; operatorOnly.push(rec.draw_id); }
       else line += `; public value ${JSON.stringify(rec.public_value)} (${c.rec.public}), committed in record ${rec.commitment}`;
+      if (cn !== null) {
+        const p = cn.prizes.get(c.rec.prize);
+        line += `; prize ${c.rec.prize} (${p.name}) of draw night ${cn.id}` +
+          (forfeit !== undefined ? `, in place of ${forfeit.employee_id} of draw ${forfeit.draw_id}, who forfeits` : `, ${p.left} of ${p.count} left`);
+      }
       line += note;
       lines.push(line);
+    } else if (rec.kind === 'night') {
+      // 6. night: a draw night opens, and is the open one from now on.
+      if (live === null) fail('no roster was imported before it');
+      if (typeof rec.night !== 'string') fail('night is not an id');
+      if (typeof rec.name !== 'string') fail('name is not text');
+      if (typeof rec.presence !== 'boolean') fail('presence is not true or false');
+      if (!Array.isArray(rec.prizes) || rec.prizes.length === 0) fail('prizes is not a list of at least one prize');
+      const prizes = new Map();
+      for (const p of rec.prizes) {
+        if (!isObj(p) || Object.keys(p).length !== 3 || typeof p.id !== 'string' || typeof p.name !== 'string' || !isInt(p.count))
+          fail('a prize is not {id, name, count}');
+        if (p.count < 1) fail(`prize ${p.id}'s count ${p.count} is not a whole number from 1`);
+        if (prizes.has(p.id)) fail(`prize id ${JSON.stringify(p.id)} appears twice`);
+        prizes.set(p.id, { name: p.name, count: p.count, left: p.count });
+      }
+      // With presence nobody can win until they check in: E becomes 0 (nobody moves). Without the
+      // roster, as for checkin and exclude, E is taken from eligible.
+      if (!isInt(rec.eligible) || rec.eligible < 0) fail('eligible is not a whole number');
+      const E = live.P === null ? rec.eligible : rec.presence ? 0 : live.E;
+      if (rec.eligible !== E) fail(`eligible is ${JSON.stringify(rec.eligible)}, but ${E} can win once it is open` + (rec.presence ? ' (presence: only who checks in)' : ' (E unchanged)'));
+      const before = night;
+      night = { seq, id: rec.night, name: rec.name, presence: rec.presence, prizes, checkedIn: new Map(), excluded: new Map() };
+      live.E = E;
+      stats.nights++;
+      lines.push(`record ${seq}: draw night ${rec.night} (${rec.name}) opens` + (before !== null ? `, ending ${before.id} (record ${before.seq})` : '') +
+        `: ${rec.prizes.map((p) => `${p.id} x ${p.count}`).join(', ')}; ` +
+        (rec.presence ? 'only who checks in can win' : `the pool stays as it is (${E} can win)`));
+    } else if (rec.kind === 'checkin' || rec.kind === 'exclude') {
+      // 6. checkin, exclude: for the open night, each employee once; moves across the line at E.
+      const x = rec.employee_id;
+      if (night === null) fail(`it is for draw night ${JSON.stringify(rec.night)}, but no night is open`);
+      if (rec.night !== night.id) fail(`it is for draw night ${JSON.stringify(rec.night)}, but the open night is ${night.id} (record ${night.seq})`);
+      if (typeof x !== 'string') fail('employee_id is not an id');
+      if (!isInt(rec.eligible) || rec.eligible < 0) fail('eligible is not a whole number');
+      const marks = rec.kind === 'checkin' ? night.checkedIn : night.excluded;
+      if (marks.has(x)) fail(`${x} was already ${rec.kind === 'checkin' ? 'checked in' : 'excluded'} for draw night ${night.id} (record ${marks.get(x)})`);
+      let E = live.E, moved = false;
+      if (live.P !== null) {
+        // With the roster: the employee is on it, and E after the move is recomputed.
+        const p = placeOf(x);
+        if (p === undefined) fail(`${x} is not on the live roster (record ${live.seq})`);
+        if (rec.kind === 'checkin') {
+          const winner = wonIn.has(x) || prior.set.has(x);
+          if (night.presence && p > E && !winner && !night.excluded.has(x)) { swap(p, E + 1); E += 1; moved = true; }
+        } else if (p <= E) { swap(p, E); E -= 1; moved = true; }
+        if (rec.eligible !== E) fail(`eligible is ${rec.eligible}, but ${E} can win after it` + (moved ? ` (${x} moved across the line)` : ` (${x} did not move)`));
+      } else {
+        // Without the roster there is no pool order to rebuild: E is taken from eligible (the
+        // draws that follow are checked against it), not recomputed.
+        moved = rec.eligible !== E; E = rec.eligible;
+      }
+      live.E = E;
+      marks.set(x, seq);
+      if (rec.kind === 'checkin') stats.checkins++;
+      else {
+        stats.excludes++;
+        lines.push(`record ${seq}: ${x} excluded from draw night ${night.id}` + (moved ? `, ${E} can win` : ' (was not in the pool)'));
+      }
     } else {
       fail(`unknown kind ${JSON.stringify(rec.kind)}`);
     }
@@ -638,7 +783,8 @@ function checkBundle(bundle, employee) {
   console.log('Compare both hashes with the ones published (announcements, the screen): a match pins the Ledger down.');
   console.log(`OK: ${stats.records} records verified: ${stats.recomputed} draws recomputed, ${stats.unrostered} checked without their roster, ` +
     `${stats.failed} failed (${stats.wouldHave} shown with what they would have drawn), ${open.length} open; ${stats.operatorOnly} on operator randomness only` +
-    (operatorOnly.length ? ` (${operatorOnly.join(', ')})` : '') + '.');
+    (operatorOnly.length ? ` (${operatorOnly.join(', ')})` : '') +
+    (stats.nights ? `; ${stats.nights} draw night(s): ${stats.checkins} check-ins, ${stats.excludes} exclusions, ${stats.redraws} redraws` : '') + '.');
   return 0;
 }
 
