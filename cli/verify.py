@@ -78,6 +78,7 @@ class Replay:
         # night that requires presence, only `inside` (who checked in since).
         self.inside: set[str] | None = None
         self.out: set[str] = set()
+        self.pool_changed = 0  # the last night, checkin or exclude record
         self.prize_of: dict[str, str] = {}  # employee_id -> the prize they won on a night
         self.forfeited: dict[str, str] = {}  # employee_id -> the redraw that replaced them
         self.lines: list[str] = []
@@ -199,6 +200,8 @@ class Replay:
         c, live = self._commitment(r), self.live
         if c["public"] is not None and datetime.fromisoformat(r["started_at"]) < datetime.fromisoformat(c["at"]):
             raise Mismatch(f"the public value was given at {r['started_at']}, before the commitment at {c['at']}")
+        if c["public"] is not None and self.pool_changed > c["seq"]:
+            raise Mismatch(f"record {self.pool_changed} changed the pool after commitment {c['seq']} to a public value")
         if r["roster"] != c["roster"] or live is None or live["root"] != c["roster"]:
             raise Mismatch(f"draws from roster {_short(r['roster'])}, not the committed, live one")
         if len(r["winners"]) != c["winners"] or c["winners"] > r["eligible"]:
@@ -333,6 +336,7 @@ class Replay:
 
     def _moved(self, r: dict, live: dict, eligible: int) -> None:
         """The pool count after record `r`: recomputed with the roster, as the record says without it."""
+        self.pool_changed = r["seq"]
         if live["order"] is not None and r["eligible"] != eligible:
             raise Mismatch(f"leaves {r['eligible']} who can win, but the records before and the roster leave {eligible}")
         live["eligible"] = r["eligible"]

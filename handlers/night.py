@@ -243,17 +243,22 @@ class Night:
                 return
             body, update, values, actions = changed
             values = {**values, ":roster": pool["roster"], ":before": int(pool["eligible"]), ":now": int(time.time())}
-            pool_update = {"Update": {
-                "TableName": self.draws, "Key": typed(POOL_KEY), "UpdateExpression": update,
-                # Not while a draw holds the pool: the places it read must stay put until it records.
-                "ConditionExpression": "roster = :roster AND eligible = :before AND"
-                                       " (attribute_not_exists(holder) OR lease_until < :now)",
-                # DynamoDB refuses values an expression does not use.
-                "ExpressionAttributeValues": typed({k: v for k, v in values.items() if k in update
-                                                    or k in (":roster", ":before", ":now")}),
-            }}
+
+            def actions_for(record: dict, update=f"{update}, night_changed = :seq", values=values, actions=actions) -> list:
+                # night_changed: the record's number, which a draw committed to a public value before it
+                # finds and refuses (random_select_winners.py): its pool was fixed when it committed.
+                values = {**values, ":seq": record["seq"]}
+                return [{"Update": {
+                    "TableName": self.draws, "Key": typed(POOL_KEY), "UpdateExpression": update,
+                    # Not while a draw holds the pool: the places it read must stay put until it records.
+                    "ConditionExpression": "roster = :roster AND eligible = :before AND"
+                                           " (attribute_not_exists(holder) OR lease_until < :now)",
+                    # DynamoDB refuses values an expression does not use.
+                    "ExpressionAttributeValues": typed({k: v for k, v in values.items() if k in update
+                                                        or k in (":roster", ":before", ":now")}),
+                }}, *actions]
             try:
-                ledger.write_with_record(self.dynamodb, self.ledger, body, lambda record, now=[pool_update, *actions]: now)
+                ledger.write_with_record(self.dynamodb, self.ledger, body, actions_for)
                 return
             except self.dynamodb.exceptions.TransactionCanceledException:
                 batches.backoff(min(attempt, 5))

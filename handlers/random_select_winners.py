@@ -36,6 +36,11 @@ class PrizeDrawn(LotteryError):
     """The prize has fewer draws left than the draw committed to: another draw of it recorded first."""
 
 
+class PoolChanged(LotteryError):
+    """A check-in, exclusion or night changed the pool after the draw committed to a public value:
+    whoever knew the seed and the value could have steered it, so the draw does not take place."""
+
+
 class Positions(dict):
     """position -> the position whose employee is there now; unmoved positions are not stored."""
 
@@ -71,6 +76,9 @@ def select(held: dict, event: Request) -> Selection:
         raise NotEnoughEligibleEmployees("no roster has been imported yet: import one (`lottery import`, or an upload)")
     if held.get("roster_root") != commitment["roster"]:
         raise RosterReplaced(f"the roster the draw committed to ({commitment['roster'][:12]}…) was replaced before it drew")
+    if commitment["public"] is not None and int(held.get("night_changed", 0)) > commitment["seq"]:
+        raise PoolChanged(f"the pool changed in Ledger record {held['night_changed']}, after the draw committed to a"
+                          f" public value in record {commitment['seq']}: commit again")
     if "night" in commitment:
         if (held.get("night") or {}).get("id") != commitment["night"]:
             raise NightChanged(f"the draw night {commitment['night']} the draw committed to is no longer open")

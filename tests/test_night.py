@@ -207,6 +207,19 @@ def test_the_page_is_served_with_what_it_needs_and_phones_get_the_address_to_rea
     assert json.loads(shown)["public_url"] == "http://192.0.2.7:8080/"
 
 
+def test_a_draw_committed_to_a_public_value_does_not_take_place_once_the_pool_changed(night_stack):
+    stack, router = night_stack
+    shown = open_night(router, "public", {"one": 1})
+    check_in(router, shown, "e50", "e51")
+    steady = call(router, "POST", "/commitments", {"winners": 1, "public": "the number the room calls"})
+    assert drawn(router, {"commitment": steady["draw_id"], "public_value": "3"})["status"] == "SUCCEEDED"
+    moved = call(router, "POST", "/commitments", {"winners": 1, "public": "the number the room calls"})
+    check_in(router, shown, "e52")  # once the value is known, whoever knows the seed could steer it so
+    late = drawn(router, {"commitment": moved["draw_id"], "public_value": "4"})
+    assert (late["status"], late["error"]) == ("FAILED", "PoolChanged")
+    assert "failed (PoolChanged)" in "\n".join(verify(stack.export()))
+
+
 def test_importing_a_roster_ends_the_night(night_stack):
     stack, router = night_stack
     open_night(router, "ends", {"one": 1})

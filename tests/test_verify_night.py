@@ -31,6 +31,8 @@ def night_ledger(tmp_path_factory):
         third = stack.draw({"input": 2, "prize": "third"})
         stack.draw({"input": 1, "redraw": {"draw_id": third["execution"].rsplit(":", 1)[-1],
                                            "employee_id": third["winners"][0]["employee_id"]}})
+        committed = stack.commit(1, "the number the room calls")  # drawn with nothing changed in between
+        assert stack.wait(stack.start({"public_value": "8"}, name=committed["draw_id"]))["status"] == "SUCCEEDED"
         stack.import_roster("employee_id,employee_name\n" + "\n".join(f"{i:03d},Name {i}" for i in range(1, 11)))
         yield stack, stack.export(), before
 
@@ -40,10 +42,10 @@ def test_a_draw_night_replays_and_every_change_to_it_is_named(night_ledger):
     kinds = [r["kind"] for r in bundle["records"]]
     checkins = 6 if before not in {"001", "002", "003", "004", "005"} else 5
     assert kinds == ["import", "commit", "draw", "night", "exclude", *["checkin"] * checkins,
-                     "commit", "draw", "commit", "draw", "import"]
+                     "commit", "draw", "commit", "draw", "commit", "draw", "import"]
     report = "\n".join(verify(bundle))
     assert "draw night party (年会) opened: third x 2, first x 1; only who checks in can win" in report
-    assert "; third, in place of " in report and "Draws recomputed: 3" in report
+    assert "; third, in place of " in report and "Draws recomputed: 4" in report
     # Who can win after each check-in: the four present who never won and are not excluded, one by one.
     assert [r["eligible"] for r in bundle["records"] if r["kind"] == "checkin"][-1] == 4 - (before in {"001", "002", "004", "005"})
     for record in bundle["records"]:
@@ -55,6 +57,10 @@ def test_a_draw_night_replays_and_every_change_to_it_is_named(night_ledger):
 
 def at(records, kind: str, n: int = 0) -> dict:
     return [r for r in records if r["kind"] == kind][n]
+
+
+def commits_public(records) -> dict:
+    return next(r for r in records if r["kind"] == "commit" and r["public"] is not None)
 
 
 def commits(records) -> list[dict]:
@@ -75,9 +81,14 @@ def commits(records) -> list[dict]:
     (lambda r: commits(r)[1].update(winners=2), r"or it draws more than one"),
     (lambda r: commits(r)[1].update(presence=True), r"lacks \[\] or has fields no commit record has: \['presence'\]"),
     (lambda r: at(r, "night").update(presence=1), r"presence is of the wrong type \(1\)"),
+    # Someone excluded between a commitment to a public value and its draw (a winner: nobody moves).
+    (lambda r: r.insert(r.index(commits_public(r)) + 1, {"kind": "exclude", "at": commits_public(r)["at"], "night": "party",
+                                                          "employee_id": at(r, "draw", 1)["winners"][0]["employee_id"],
+                                                          "eligible": at(r, "draw", 3)["eligible"]}),
+     r"changed the pool after commitment \d+ to a public value"),
 ], ids=["check-in dropped", "checked in twice", "not on the roster", "another night", "pool not emptied",
         "a prize twice", "fewer prizes", "unknown prize", "forfeit by a non-winner", "redraw of two", "a field more",
-        "1 for true"])
+        "1 for true", "pool changed after a public commitment"])
 def test_a_rewritten_draw_night_is_caught_by_what_it_says(night_ledger, change, message):
     _, bundle, _ = night_ledger
     with pytest.raises(Mismatch, match=message):
@@ -87,7 +98,7 @@ def test_a_rewritten_draw_night_is_caught_by_what_it_says(night_ledger, change, 
 def test_a_draw_night_checks_out_without_its_rosters_for_one_employee(night_ledger):
     stack, _, _ = night_ledger
     report = verify(stack.export(employee="004"), "004")
-    assert report[-1].startswith("Verified ") and "Draws recomputed: 0; checked without their roster: 3;" in report[-1]
+    assert report[-1].startswith("Verified ") and "Draws recomputed: 0; checked without their roster: 4;" in report[-1]
 
 
 @pytest.mark.slow  # node

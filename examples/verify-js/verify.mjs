@@ -402,6 +402,7 @@ function checkBundle(bundle, employee) {
   let live = null; // { seq, root, size, sorted|null, P|null, place|null, E, member: true|false|null }
   // The open draw night (until another opens or a roster is imported).
   let night = null; // { seq, id, name, presence, prizes: Map id -> { name, count, left }, checkedIn: Map, excluded: Map }
+  let poolChanged = 0; // the seq of the last night, checkin or exclude record
   // Every winner from before the Ledger began, fixed by the first import (each later one lists the same).
   let prior = null; // { seq, count, hash, list, set }
   const commitsBySeq = new Map(); // seq -> { rec, ended: null | seq }
@@ -631,6 +632,8 @@ function checkBundle(bundle, employee) {
         const s = isoMicros(rec.started_at), a = isoMicros(c.rec.at);
         if (s === null) fail(`started_at ${JSON.stringify(rec.started_at)} is not an ISO 8601 timestamp`);
         if (s < a) fail(`started_at ${rec.started_at} is before the commitment's at ${c.rec.at}`);
+        // 4. The pool a public value is mixed into is fixed at the commitment.
+        if (poolChanged > c.rec.seq) fail(`record ${poolChanged} (night, checkin or exclude) changed the pool after the commitment (record ${c.rec.seq})`);
       }
       if (rec.roster !== c.rec.roster) fail(`roster ${short(rec.roster)} is not the committed ${short(c.rec.roster)}`);
       if (live === null || rec.roster !== live.root) fail(`roster ${short(rec.roster)} is not the live roster`);
@@ -713,6 +716,7 @@ function checkBundle(bundle, employee) {
       const before = night;
       night = { seq, id: rec.night, name: rec.name, presence: rec.presence, prizes, checkedIn: new Map(), excluded: new Map() };
       live.E = E;
+      poolChanged = seq;
       stats.nights++;
       lines.push(`record ${seq}: draw night ${rec.night} (${rec.name}) opens` + (before !== null ? `, ending ${before.id} (record ${before.seq})` : '') +
         `: ${rec.prizes.map((p) => `${p.id} x ${p.count}`).join(', ')}; ` +
@@ -742,6 +746,7 @@ function checkBundle(bundle, employee) {
         moved = rec.eligible !== E; E = rec.eligible;
       }
       live.E = E;
+      poolChanged = seq;
       marks.set(x, seq);
       if (rec.kind === 'checkin') stats.checkins++;
       else {
