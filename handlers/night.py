@@ -153,14 +153,9 @@ class Night:
         answer: dict = {}
 
         def change(pool: dict):
-            night = self._night(pool)
-            if code is not None and code != night["checkin_code"]:
-                raise InvalidInput("that check-in code is not this night's: scan the QR code on the screen again")
-            item = self._find(pool, employee)
-            answer.update(employee_id=employee, employee_name=item["employee_name"], already=False)
-            if item.get("present_in") == night["id"]:
-                answer["already"] = True
+            if (found := self._unmarked(pool, employee, "present_in", answer, code)) is None:
                 return None
+            night, item = found
             eligible, serial = int(pool["eligible"]), int(item["lottery_serial"])
             moved = {**item, "present_in": night["id"]}
             enters = (night["presence"] and serial > eligible and item.get("excluded_in") != night["id"]
@@ -181,12 +176,9 @@ class Night:
         answer: dict = {}
 
         def change(pool: dict):
-            night = self._night(pool)
-            item = self._find(pool, employee)
-            answer.update(employee_id=employee, employee_name=item["employee_name"], already=False)
-            if item.get("excluded_in") == night["id"]:
-                answer["already"] = True
+            if (found := self._unmarked(pool, employee, "excluded_in", answer)) is None:
                 return None
+            night, item = found
             eligible, serial = int(pool["eligible"]), int(item["lottery_serial"])
             leaves = serial <= eligible
             body = {"kind": "exclude", "at": ledger.now(), "night": night["id"], "employee_id": employee,
@@ -196,6 +188,17 @@ class Night:
                 pool, {**item, "excluded_in": night["id"]}, eligible if leaves else serial)
         self._change(change)
         return answer
+
+    def _unmarked(self, pool: dict, employee: str, mark: str, answer: dict, code: str | None = None) -> tuple[dict, dict] | None:
+        """The open night and `employee`'s item, or None if `mark` says they were marked for it
+        already; `answer` says who and whether. A check-in's code is checked first: a caller
+        without it learns nothing of the roster."""
+        night = self._night(pool)
+        if code is not None and code != night["checkin_code"]:
+            raise InvalidInput("that check-in code is not this night's: scan the QR code on the screen again")
+        item = self._find(pool, employee)
+        answer.update(employee_id=employee, employee_name=item["employee_name"], already=item.get(mark) == night["id"])
+        return None if answer["already"] else (night, item)
 
     def _night(self, pool: dict) -> dict:
         if not pool.get("night"):

@@ -51,28 +51,34 @@ def drawn(router, body: dict) -> dict:
     return answer
 
 
+def never_won(stack, count: int) -> list[str]:
+    """`count` employees who never won: the module's tests share one stack, in any order."""
+    won = {w["employee_id"] for w in stack.table("winners_table").scan()["Items"]}
+    return [e for e in (f"e{i:02d}" for i in range(60, 0, -1)) if e not in won][:count]
+
+
 def ids(winners) -> set[str]:
     return {w["employee_id"] for w in winners}
 
 
 def test_prizes_are_drawn_tier_by_tier_from_who_checked_in_and_never_the_excluded(night_stack):
     stack, router = night_stack
-    shown = open_night(router, "tiers", {"third": 3, "second": 2}, exclude=["e01"])
+    excluded, *present = never_won(stack, 6)
+    shown = open_night(router, "tiers", {"third": 3, "second": 2}, exclude=[excluded])
     assert (shown["eligible"], shown["present"], shown["remaining"]) == (0, 0, {"third": 3, "second": 2})
     failed = drawn(router, {"prize": "third"})  # nobody checked in yet: nobody can win
     assert (failed["status"], failed["error"]) == ("FAILED", "NotEnoughEligibleEmployees")
-    answers = check_in(router, shown, "e01", "e02", "e03", "e04", "e05", "e06")
+    answers = check_in(router, shown, excluded, *present)
     assert [a["already"] for a in answers] == [False] * 6
-    assert check_in(router, shown, "e02")[0]["already"] is True
+    assert check_in(router, shown, present[0])[0]["already"] is True
     after = call(router, "GET", "/night")
-    assert (after["present"], after["eligible"]) == (6, 5)  # e01 is present, and excluded
+    assert (after["present"], after["eligible"]) == (6, 5)  # the excluded one is present, and cannot win
     third = drawn(router, {"prize": "third"})
-    assert third["status"] == "SUCCEEDED" and ids(third["winners"]) <= {"e02", "e03", "e04", "e05", "e06"}
-    assert len(third["winners"]) == 3
+    assert third["status"] == "SUCCEEDED" and ids(third["winners"]) <= set(present) and len(third["winners"]) == 3
     with pytest.raises(ApiError, match="nothing left to draw"):
         call(router, "POST", "/draws", {"prize": "third"})
     second = drawn(router, {"prize": "second"})  # the two present who did not win a third prize
-    assert ids(second["winners"]) == {"e02", "e03", "e04", "e05", "e06"} - ids(third["winners"])
+    assert ids(second["winners"]) == set(present) - ids(third["winners"])
     night = call(router, "GET", "/night")
     assert night["remaining"] == {"third": 0, "second": 0} and night["eligible"] == 0
     assert [(w["prize"], w["forfeited_by"]) for w in night["winners"]] == [("third", None)] * 3 + [("second", None)] * 2
@@ -210,11 +216,12 @@ def test_the_page_is_served_with_what_it_needs_and_phones_get_the_address_to_rea
 def test_a_draw_committed_to_a_public_value_does_not_take_place_once_the_pool_changed(night_stack):
     stack, router = night_stack
     shown = open_night(router, "public", {"one": 1})
-    check_in(router, shown, "e50", "e51")
+    first, second, third = never_won(stack, 3)
+    check_in(router, shown, first, second)
     steady = call(router, "POST", "/commitments", {"winners": 1, "public": "the number the room calls"})
     assert drawn(router, {"commitment": steady["draw_id"], "public_value": "3"})["status"] == "SUCCEEDED"
     moved = call(router, "POST", "/commitments", {"winners": 1, "public": "the number the room calls"})
-    check_in(router, shown, "e52")  # once the value is known, whoever knows the seed could steer it so
+    check_in(router, shown, third)  # once the value is known, whoever knows the seed could steer it so
     late = drawn(router, {"commitment": moved["draw_id"], "public_value": "4"})
     assert (late["status"], late["error"]) == ("FAILED", "PoolChanged")
     assert "failed (PoolChanged)" in "\n".join(verify(stack.export()))
