@@ -81,7 +81,6 @@ def _open(router, args) -> int:
     if not night["presence"] and not shown["eligible"]:
         print("Nobody can win: an earlier night emptied the pool. Import the roster again (`lottery import`) to draw"
               " from everyone who never won, then open the night again.", file=sys.stderr)
-    print(f"Check-in code: {night['checkin_code']} (the page's QR code holds it).")
     return 0
 
 
@@ -89,11 +88,7 @@ def _each(path: str, done: str):
     def change(router, args) -> int:
         extra = {}
         if path == "/night/checkin":  # the command checks in as a phone does, with the night's code
-            night = call(router, "GET", "/night")["night"]
-            if night is None:
-                print("no draw night is open: open one first (`lottery night open`)", file=sys.stderr)
-                return 2
-            extra = {"code": night["checkin_code"]}
+            extra = {"code": call(router, "GET", "/night/code")["checkin_code"]}
         failed = 0
         for employee in args.employee_ids:
             try:

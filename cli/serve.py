@@ -83,9 +83,10 @@ def make_server(router, port: int, after_request=lambda: None, host: str = "127.
         def _serve(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-            if not allowed(self.client_address[0], self.command, self.path):
-                status, headers, text = 403, {"Content-Type": "application/json"}, json.dumps(
-                    {"error": "Forbidden", "message": "from another machine only the page, its results and check-in"})
+            refused = _refused(self, self.server.server_address[1], getattr(self.server, "public_host", None))
+            if refused:
+                status, headers, text = refused[0], {"Content-Type": "application/json"}, json.dumps(
+                    {"error": "Forbidden" if refused[0] == 403 else "UnsupportedMediaType", "message": refused[1]})
             else:
                 status, headers, text = router.handle(self.command, self.path, dict(self.headers), body)
             data = text if isinstance(text, bytes) else text.encode()
@@ -103,6 +104,25 @@ def make_server(router, port: int, after_request=lambda: None, host: str = "127.
             super().log_message(format, *args)
 
     return ThreadingHTTPServer((host, port), Handler)
+
+
+def _refused(request, port: int, public_host: str | None) -> tuple[int, str] | None:
+    """Why a request is not served, if it is not: from another machine, anything but the phones'
+    routes; and from any page in any browser, what a web page elsewhere could send or read (the
+    organiser's browser is also on this machine): a Host that is not this server's (DNS
+    rebinding), an Origin that is not this server's, a POST that is not JSON (which a page of
+    another origin cannot send without asking first, and this server never allows)."""
+    if not allowed(request.client_address[0], request.command, request.path):
+        return 403, "from another machine only the page, its results and check-in"
+    hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")} | ({public_host} if public_host else set())
+    if request.headers.get("Host") not in hosts:
+        return 403, f"Host {request.headers.get('Host')!r} is not this server's"
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc not in hosts:
+        return 403, f"requests from {origin} are not served"
+    if request.command == "POST" and (request.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+        return 415, "a POST's body is JSON (Content-Type: application/json)"
+    return None
 
 
 def allowed(client: str, method: str, target: str) -> bool:
@@ -186,6 +206,7 @@ def cmd_serve(lottery, args) -> int:
     server = make_server(Router(), args.port, save, "0.0.0.0" if args.phones else "127.0.0.1")
     port = server.server_address[1]
     screen.public_url = _public_url(port) if args.phones else None
+    server.public_host = urlsplit(screen.public_url).netloc if screen.public_url else None  # type: ignore[attr-defined]
     if args.lock:  # a `lottery draw` that finds the state held now draws through this server
         args.lock.record(command="serve", url=f"http://127.0.0.1:{port}")
     phones = f"; phones: {screen.public_url}#phone" if screen.public_url else ""

@@ -20,7 +20,8 @@ class ServerGone(Exception):
 def _http(url: str, body: dict | None = None) -> tuple[int, dict, dict]:
     """One call to `lottery serve`: status, headers, JSON answer. No proxy: the server is on loopback."""
     request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
-                                     method="GET" if body is None else "POST")
+                                     method="GET" if body is None else "POST",
+                                     headers={} if body is None else {"Content-Type": "application/json"})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=30) as answer:

@@ -79,7 +79,8 @@ class Replay:
         self.inside: set[str] | None = None
         self.out: set[str] = set()
         self.pool_changed = 0  # the last night, checkin or exclude record
-        self.prize_of: dict[str, str] = {}  # employee_id -> the prize they won on a night
+        self.nights: dict[str, int] = {}  # night id -> its record: an id opens one night only
+        self.prize_of: dict[str, tuple[str, str]] = {}  # employee_id -> the night and prize they won
         self.forfeited: dict[str, str] = {}  # employee_id -> the redraw that replaced them
         self.lines: list[str] = []
         self.counts = {"recomputed": 0, "not recomputed": 0, "failed": 0, "operator only": 0}
@@ -175,7 +176,8 @@ class Replay:
             raise Mismatch(f"draw night {c['night']} has no prize {c['prize']!r}")
         if "forfeit" in c:
             absent = c["forfeit"]["employee_id"]
-            if c["winners"] != 1 or self.won.get(absent) != c["forfeit"]["draw_id"] or self.prize_of.get(absent) != c["prize"]:
+            won = (self.won.get(absent), self.prize_of.get(absent))
+            if c["winners"] != 1 or won != (c["forfeit"]["draw_id"], (c["night"], c["prize"])):
                 raise Mismatch(f"redraws for {absent}, who did not win {c['prize']} in draw {c['forfeit']['draw_id']}"
                                " (or it draws more than one)")
             if absent in self.forfeited:
@@ -238,7 +240,7 @@ class Replay:
                 assert self.night is not None
                 self.night["remaining"][c["prize"]] -= len(r["winners"])
                 prize = f"; {c['prize']}"
-            self.prize_of.update({w["employee_id"]: c["prize"] for w in r["winners"]})
+            self.prize_of.update({w["employee_id"]: (c["night"], c["prize"]) for w in r["winners"]})
         live["eligible"] -= len(r["winners"])
         self.won.update({w["employee_id"]: r["draw_id"] for w in r["winners"]})
         self.outcome[r["draw_id"]] = r["seq"]
@@ -271,6 +273,11 @@ class Replay:
         live = self._live(r)
         if len({p["id"] for p in r["prizes"]}) != len(r["prizes"]):
             raise Mismatch("names a prize twice")
+        if r["night"] in self.nights:
+            raise Mismatch(f"opens night {r['night']!r} again (record {self.nights[r['night']]} opened it)")
+        self.nights[r["night"]] = r["seq"]
+        if r["eligible"] != (expected := 0 if r["presence"] else live["eligible"]):  # known with or without the roster
+            raise Mismatch(f"leaves {r['eligible']} who can win, but opening it leaves {expected}")
         self.night = {"id": r["night"], "presence": r["presence"], "remaining": {p["id"]: p["count"] for p in r["prizes"]},
                       "present": set(), "excluded": set()}
         self._moved(r, live, 0 if r["presence"] else live["eligible"])

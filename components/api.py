@@ -17,7 +17,7 @@ except ImportError:  # a checkout: handlers/ beside components/
 ROUTES = {"POST /commitments": "commit-draw", "POST /draws": "start-draw", "GET /draws/{id}": "get-draw",
           "GET /draws/{id}/proof": "get-proof", "GET /winners": "list-winners",
           "GET /night": "get-night", "POST /night": "open-night", "POST /night/checkin": "check-in",
-          "POST /night/exclude": "exclude", "GET /night/results": "night-results",
+          "POST /night/exclude": "exclude", "GET /night/results": "night-results", "GET /night/code": "checkin-code",
           "GET /": "night-page", "GET /qrcode.js": "night-page-qrcode"}
 
 AUTHORIZATIONS = ("AWS_IAM", "NONE")

@@ -15,7 +15,8 @@ A draw night (night.py):
     GET  /night                        -> 200 the open night, prizes left, counts, its winners in order
     POST /night        {"id", "name", "presence", "prizes": [{"id", "name", "count"}], "exclude": [...]}
                                        -> 201 opens it
-    POST /night/checkin {"employee_id", "code"} -> 200 checked in (the code is the one the QR code holds)
+    GET  /night/code                   -> 200 the open night's check-in code (the organiser's: never a public route)
+    POST /night/checkin {"employee_id", "code"} -> 200 checked in (the code is the one the QR code holds), the name masked
     POST /night/exclude {"employee_id"} -> 200 out of the night's draws
     GET  /night/results?format=csv     -> 200 the results as CSV (as JSON rows without format)
     POST /draws        {"prize": "<id>"[, "winners": N]} -> 202 draws a prize (what it has left, at most MAX_WINNERS)
@@ -238,12 +239,15 @@ def get_night(event=None) -> dict:
 
 
 def open_night(event) -> dict:
-    definition, excluded = night.parse(_json_body(event))
-    nights = night.Night()
-    nights.open(definition)
-    for employee in excluded:
-        nights.exclude(employee)
+    night.Night().open(*night.parse(_json_body(event)))
     return respond(201, json.loads(get_night()["body"]), {"Location": "/night"})
+
+
+def checkin_code(event) -> dict:
+    found = _pool().get("night")
+    if not found:
+        raise night.NoNight("no draw night is open: open one first (`lottery night open`)")
+    return respond(200, {"night": found["id"], "checkin_code": found["checkin_code"]})
 
 
 def check_in(event) -> dict:
@@ -282,7 +286,7 @@ def page(name: str, content_type: str):
 ROUTES = {"POST /commitments": commit_draw, "POST /draws": start_draw, "GET /draws/{id}": get_draw,
           "GET /draws/{id}/proof": get_proof, "GET /winners": list_winners,
           "GET /night": get_night, "POST /night": open_night, "POST /night/checkin": check_in,
-          "POST /night/exclude": exclude, "GET /night/results": results,
+          "POST /night/exclude": exclude, "GET /night/results": results, "GET /night/code": checkin_code,
           "GET /": page("night.html", "text/html; charset=utf-8"), "GET /qrcode.js": page("qrcode.js", "text/javascript")}
 
 

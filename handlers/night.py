@@ -25,7 +25,8 @@ from . import batches, ledger
 from .common import POOL_KEY, InvalidInput, LotteryError, client, plain, setting, table, typed
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
-NAME_MAX, PRIZES_MAX, COUNT_MAX = 100, 20, 1000
+NAME_MAX, PRIZES_MAX, COUNT_MAX, EXCLUDED_MAX = 100, 20, 1000, 200
+MISSES = 3  # an id the index does not find is looked up this many times: the index may lag a swap or an import
 
 
 class NoNight(InvalidInput):
@@ -115,6 +116,16 @@ def tier(pool: dict, request: dict, winners_table) -> dict:
     return {"night": night["id"], "prize": prize}
 
 
+def masked(name: str) -> str:
+    """A name as a check-in answers it: enough for someone to see they typed their own id (张*伟,
+    A**** B****), not a roster for whoever holds the night's code to read out id by id."""
+    def word(w: str) -> str:
+        if len(w) < 3:
+            return w[:1] + "*" * (len(w) - 1)
+        return w[0] + "*" * (len(w) - 2) + w[-1]
+    return " ".join(word(w) for w in name.split(" "))
+
+
 def remaining(pool: dict, prize: str) -> int:
     return int(pool.get("remaining", {}).get(prize, 0))
 
@@ -130,21 +141,39 @@ class Night:
     def pool(self) -> dict:
         return plain(table("DRAWS_TABLE").get_item(Key=POOL_KEY, ConsistentRead=True).get("Item") or {})
 
-    def open(self, night: dict) -> dict:
-        """Open `night` (parse's): a `night` record; the pool item after."""
+    def open(self, night: dict, excluded: list[str] | tuple = ()) -> dict:
+        """Open `night` and exclude `excluded` (parse's): a `night` record, then an `exclude` record
+        each; the pool item after. Every excluded id is found on the roster before anything is
+        written. Opening the open night again as it was is a no-op; any other night whose id was
+        used before is refused (check-ins and prize counts belong to one night)."""
+        pool = self.pool()
+        if not pool.get("roster_root"):
+            raise InvalidInput("import a roster before opening a night (`lottery import`)")
+        if (pool.get("night") or {}).get("id") == night["id"] and all(
+                pool["night"].get(k) == night[k] for k in ("name", "presence", "prizes")):
+            return pool
+        if night["id"] in pool.get("nights", ()):
+            raise InvalidInput(f"night id {night['id']!r} was used before: give this night an id of its own")
+        if len(excluded) > EXCLUDED_MAX:
+            raise InvalidInput(f"exclude at most {EXCLUDED_MAX} employees when opening a night, not {len(excluded)}:"
+                               " exclude the rest with `lottery night exclude`")
+        for employee in excluded:
+            self._on_roster(pool, employee)
+
         def change(pool: dict):
-            if not pool.get("roster_root"):
-                raise InvalidInput("import a roster before opening a night (`lottery import`)")
             body = {"kind": "night", "at": ledger.now(), "night": night["id"], "name": night["name"],
                     "presence": night["presence"], "prizes": night["prizes"],
                     "eligible": 0 if night["presence"] else int(pool["eligible"])}
             values = {":night": {**night, "opened_at": body["at"], "checkin_code": secrets.token_urlsafe(6)},
-                      ":remaining": {t["id"]: t["count"] for t in night["prizes"]}, ":zero": 0}
+                      ":remaining": {t["id"]: t["count"] for t in night["prizes"]}, ":zero": 0,
+                      ":id": night["id"], ":ids": {night["id"]}}
             update = "SET night = :night, remaining = :remaining, present = :zero"
             if night["presence"]:
                 update += ", eligible = :zero"  # nobody can win until they check in
-            return body, update, values, []
+            return body, update, values, [], "NOT contains(nights, :id)", "ADD nights :ids"
         self._change(change)
+        for employee in excluded:
+            self.exclude(employee)
         return self.pool()
 
     def check_in(self, employee: str, code: str | None) -> dict:
@@ -197,7 +226,7 @@ class Night:
         if code is not None and code != night["checkin_code"]:
             raise InvalidInput("that check-in code is not this night's: scan the QR code on the screen again")
         item = self._find(pool, employee)
-        answer.update(employee_id=employee, employee_name=item["employee_name"], already=item.get(mark) == night["id"])
+        answer.update(employee_id=employee, employee_name=masked(item["employee_name"]), already=item.get(mark) == night["id"])
         return None if answer["already"] else (night, item)
 
     def _night(self, pool: dict) -> dict:
@@ -218,6 +247,19 @@ class Night:
             raise _Moved()
         return plain(item)
 
+    def _on_roster(self, pool: dict, employee: str) -> None:
+        """NotOnRoster unless `employee` is on the live roster, asked MISSES times (the index may lag)."""
+        for attempt in range(MISSES):
+            try:
+                self._find(pool, employee)
+                return
+            except _Moved:  # there, and moved since the index saw them
+                return
+            except NotOnRoster:
+                if attempt == MISSES - 1:
+                    raise
+                batches.backoff(attempt)
+
     def _swap(self, pool: dict, moved: dict, to: int) -> list[dict]:
         """Puts that move `moved` (an item, changed) to serial `to` and whoever is there to its place."""
         roster, serial = pool["roster"], int(moved["lottery_serial"])
@@ -232,9 +274,14 @@ class Night:
         }} for at, item, was in places]
 
     def _change(self, change) -> None:
-        """Apply `change(pool)` -> (record body, pool update, its values, other actions), or None for no
-        change, in one transaction with the record; read and tried again while draws or other
-        changes get there first."""
+        """Apply `change(pool)` -> (record body, pool update, its values, other actions[, a condition
+        and a clause more for the pool]), or None for no change, in one transaction with the record;
+        read and tried again while draws or other changes get there first.
+
+        Night changes are put in one order by the pool's night_changed (the last one's record
+        number): each is conditional on it being what was read, so two changes made from one
+        reading (a double tap, a check-in racing an exclusion) cannot both be written."""
+        misses = 0
         for attempt in range(batches.TRIES * 2):
             pool = self.pool()
             try:
@@ -242,23 +289,36 @@ class Night:
             except _Moved:
                 batches.backoff(min(attempt, 5))
                 continue
+            except NotOnRoster:
+                misses += 1
+                if misses >= MISSES:
+                    raise
+                batches.backoff(min(attempt, 5))
+                continue
             if changed is None:
                 return
-            body, update, values, actions = changed
-            values = {**values, ":roster": pool["roster"], ":before": int(pool["eligible"]), ":now": int(time.time())}
+            body, update, values, actions, *more = changed
+            condition, clause = more or ("", "")
+            values = {**values, ":roster": pool["roster"], ":before": int(pool["eligible"]), ":now": int(time.time()),
+                      ":changed": int(pool.get("night_changed", 0))}
 
-            def actions_for(record: dict, update=f"{update}, night_changed = :seq", values=values, actions=actions) -> list:
+            def actions_for(record: dict, update=f"{update}, night_changed = :seq", values=values, actions=actions,
+                            condition=condition, clause=clause) -> list:
                 # night_changed: the record's number, which a draw committed to a public value before it
                 # finds and refuses (random_select_winners.py): its pool was fixed when it committed.
                 values = {**values, ":seq": record["seq"]}
+                expression = f"{update} {clause} REMOVE holder, lease_until"  # a dead draw's lapsed lease: it records nothing now
                 return [{"Update": {
-                    "TableName": self.draws, "Key": typed(POOL_KEY), "UpdateExpression": update,
+                    "TableName": self.draws, "Key": typed(POOL_KEY), "UpdateExpression": expression,
                     # Not while a draw holds the pool: the places it read must stay put until it records.
                     "ConditionExpression": "roster = :roster AND eligible = :before AND"
-                                           " (attribute_not_exists(holder) OR lease_until < :now)",
+                                           " (attribute_not_exists(holder) OR lease_until < :now) AND"
+                                           " (night_changed = :changed OR (attribute_not_exists(night_changed) AND :changed = :zero))"
+                                           + (f" AND {condition}" if condition else ""),
                     # DynamoDB refuses values an expression does not use.
-                    "ExpressionAttributeValues": typed({k: v for k, v in values.items() if k in update
-                                                        or k in (":roster", ":before", ":now")}),
+                    "ExpressionAttributeValues": typed({k: v for k, v in {**values, ":zero": 0}.items()
+                                                        if k in expression or k in condition or k in (
+                                                            ":roster", ":before", ":now", ":changed", ":zero")}),
                 }}, *actions]
             try:
                 ledger.write_with_record(self.dynamodb, self.ledger, body, actions_for)
@@ -279,7 +339,8 @@ def state(pool: dict, winners: list[dict], names: list[str]) -> dict:
     mine = sorted((w for w in winners if night and w.get("night") == night["id"]),
                   key=lambda w: (w["drawn_at"], w.get("ledger_seq", 0), w["employee_id"]))
     return {
-        "night": night or None,
+        # The check-in code is the organiser's: GET /night/code (signed), never this public answer.
+        "night": {k: v for k, v in night.items() if k != "checkin_code"} if night else None,
         "remaining": pool.get("remaining", {}) if night else {},
         "eligible": int(pool.get("eligible", 0)),
         "present": int(pool.get("present", 0)) if night else 0,

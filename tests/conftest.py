@@ -32,7 +32,7 @@ def aws(monkeypatch):
         "EMPLOYEE_TABLE": "t-Employee",
         "WINNERS_TABLE": "t-Winners", "DRAWS_TABLE": "t-Draws", "MAX_WINNERS": "10", "MAX_ATTEMPTS": "3",
         "LEDGER_TABLE": "t-Ledger", "SEEDS_TABLE": "t-Seeds",
-        "LOTTERY_NAME": "t", "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index",
+        "LOTTERY_NAME": "t", "WINNERS_BY_TIME_INDEX": "lottery-drawn_at-index", "EMPLOYEE_BY_ID_INDEX": "employee_id-index",
     }
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
@@ -41,8 +41,13 @@ def aws(monkeypatch):
         client.create_table(
             TableName="t-Employee", BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "roster", "AttributeType": "S"},
-                                  {"AttributeName": "lottery_serial", "AttributeType": "N"}],
+                                  {"AttributeName": "lottery_serial", "AttributeType": "N"},
+                                  {"AttributeName": "employee_id", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "roster", "KeyType": "HASH"}, {"AttributeName": "lottery_serial", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[{"IndexName": "employee_id-index",
+                                     "KeySchema": [{"AttributeName": "employee_id", "KeyType": "HASH"},
+                                                   {"AttributeName": "roster", "KeyType": "RANGE"}],
+                                     "Projection": {"ProjectionType": "KEYS_ONLY"}}],
         )
         client.create_table(
             TableName="t-Winners", BillingMode="PAY_PER_REQUEST",

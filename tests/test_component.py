@@ -18,7 +18,7 @@ from twin.provider import AUTO_NAMED
 STACKS = {"dev": ("cn-northwest-1", "aws-cn"), "us": ("us-east-1", "aws")}
 FUNCTIONS = ("InputWinners", "RandomSelectWinners", "ValidateWinners", "RecordWinners", "RecordFailure")
 ROUTES = {"POST /commitments", "POST /draws", "GET /draws/{id}", "GET /draws/{id}/proof", "GET /winners",
-          "GET /night", "POST /night", "POST /night/checkin", "POST /night/exclude", "GET /night/results",
+          "GET /night", "POST /night", "POST /night/checkin", "POST /night/exclude", "GET /night/results", "GET /night/code",
           "GET /", "GET /qrcode.js"}
 SCREEN = {"GET /", "GET /qrcode.js", "GET /night", "POST /night/checkin"}
 
@@ -112,7 +112,7 @@ def test_inventory(deployed):
         "aws:sfn/stateMachine:StateMachine": 1,
         "aws:apigatewayv2/api:Api": 1,
         "aws:apigatewayv2/integration:Integration": 1,
-        "aws:apigatewayv2/route:Route": 12,
+        "aws:apigatewayv2/route:Route": 13,
         "aws:apigatewayv2/stage:Stage": 1,
         "aws:lambda/permission:Permission": 2,  # API Gateway and S3 may invoke
         "aws:s3/bucket:Bucket": 1,

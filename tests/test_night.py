@@ -15,7 +15,7 @@ from cli.api_client import ApiError, call
 from cli.night import xlsx
 from cli.serve import ApiRouter, Screen
 from cli.verify import verify
-from handlers.night import rows
+from handlers.night import masked, rows
 from twin.stack import OfflineStack
 
 ROSTER = "employee_id,employee_name\n" + "\n".join(f"e{i:02d},Employee {i}" for i in range(1, 61))
@@ -39,8 +39,8 @@ def open_night(router, night_id: str, prizes: dict, presence=True, exclude=(), s
 
 
 def check_in(router, shown: dict, *employees) -> list[dict]:
-    return [call(router, "POST", "/night/checkin", {"employee_id": e, "code": shown["night"]["checkin_code"]})
-            for e in employees]
+    code = call(router, "GET", "/night/code")["checkin_code"]
+    return [call(router, "POST", "/night/checkin", {"employee_id": e, "code": code}) for e in employees]
 
 
 def drawn(router, body: dict) -> dict:
@@ -68,8 +68,11 @@ def test_prizes_are_drawn_tier_by_tier_from_who_checked_in_and_never_the_exclude
     assert (shown["eligible"], shown["present"], shown["remaining"]) == (0, 0, {"third": 3, "second": 2})
     failed = drawn(router, {"prize": "third"})  # nobody checked in yet: nobody can win
     assert (failed["status"], failed["error"]) == ("FAILED", "NotEnoughEligibleEmployees")
+    assert "checkin_code" not in shown["night"]  # the organiser's: GET /night is the phones' too
     answers = check_in(router, shown, excluded, *present)
     assert [a["already"] for a in answers] == [False] * 6
+    assert answers[0]["employee_name"] == masked(f"Employee {int(excluded[1:])}")
+    assert masked("Employee 17") == "E******e 1*" and masked("张三丰") == "张*丰"  # one's own, not a roster to read out
     assert check_in(router, shown, present[0])[0]["already"] is True
     after = call(router, "GET", "/night")
     assert (after["present"], after["eligible"]) == (6, 5)  # the excluded one is present, and cannot win

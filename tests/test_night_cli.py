@@ -28,7 +28,7 @@ def test_an_organisers_night_from_the_command_line(capsys, tmp_path):
     assert code == 0 and "Opened party-2026 (2026 年会 · Annual party): 三等奖 Third prize x 3, then" in out
     assert "only who checks in can win (0 now)" in out
     code, out, err = run(capsys, "night", "checkin", "001", "002", "003", "004", "010", "999", *state)
-    assert code == 2 and "001 Rose: checked in" in out and "999: InvalidInput: 999 is not on the live roster" in err
+    assert code == 2 and "001 R**e: checked in" in out and "999: InvalidInput: 999 is not on the live roster" in err
     code, out, _ = run(capsys, "night", "draw", "third", *state)
     assert code == 0 and "3 winner(s)" in out  # of the four present: 010 is excluded in the file
     third = re.findall(r"^  (\d{3})  ", out, re.M)

@@ -30,7 +30,8 @@ def served(tmp_path_factory):
 def request(url, method="GET", body=None):
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method), timeout=30) as answer:
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method, headers=headers), timeout=30) as answer:
             return answer.status, dict(answer.headers), json.loads(answer.read())
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), json.loads(error.read())
@@ -128,7 +129,8 @@ def test_phones_reach_only_the_page_its_results_and_check_in():
     for method, target in (("GET", "/"), ("GET", "/qrcode.js"), ("GET", "/night"), ("POST", "/night/checkin")):
         assert allowed("192.168.1.23", method, target) and allowed("::1", method, target)
     for method, target in (("POST", "/draws"), ("POST", "/night"), ("POST", "/night/exclude"), ("GET", "/draws/x"),
-                           ("GET", "/night/results.xlsx"), ("GET", "/winners"), ("POST", "/commitments")):
+                           ("GET", "/night/results.xlsx"), ("GET", "/winners"), ("POST", "/commitments"),
+                           ("GET", "/night/code")):
         assert not allowed("192.168.1.23", method, target), target
         assert allowed("127.0.0.1", method, target)
 
@@ -171,3 +173,23 @@ def test_serve_for_aws_signs_each_request_with_the_callers_credentials(monkeypat
     assert "/cn-northwest-1/execute-api/aws4_request" in authorization and "X-Amz-Date" in seen["headers"]
     with pytest.raises(NoApi, match="no API"):
         SignedRouter("", "cn-northwest-1")
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({"Host": "evil.example:80"}, 403),  # DNS rebinding: a name of the attacker's that points here
+    ({"Origin": "https://evil.example"}, 403),  # a page elsewhere, in the organiser's browser
+    ({"Content-Type": "text/plain"}, 415),  # a "simple" cross-site POST, sent without asking first
+    ({"Content-Type": "application/json", "Origin": "http://localhost:{port}"}, 202),
+])
+def test_serve_answers_no_other_site_in_the_organisers_browser(served, headers, status):
+    _, base = served
+    port = base.rsplit(":", 1)[1]
+    headers = {k: v.replace("{port}", port) for k, v in headers.items()}
+    request = urllib.request.Request(f"{base}/draws", data=b'{"winners": 1}', method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            got = answer.status
+    except urllib.error.HTTPError as error:
+        got = error.code
+    assert got == status

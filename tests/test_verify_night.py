@@ -24,13 +24,16 @@ def night_ledger(tmp_path_factory):
     with OfflineStack("dev", tmp_path_factory.mktemp("state")) as stack:
         router = ApiRouter(stack.outputs["api_id"], stack.region)
         before = stack.draw({"input": 1})["winners"][0]["employee_id"]
-        night = call(router, "POST", "/night", {"id": "party", "name": "年会", "exclude": ["003"], "prizes": [
+        call(router, "POST", "/night", {"id": "party", "name": "年会", "exclude": ["003"], "prizes": [
             {"id": "third", "name": "三等奖", "count": 2}, {"id": "first", "name": "一等奖", "count": 1}]})
+        code = call(router, "GET", "/night/code")["checkin_code"]
         for employee in sorted({"001", "002", "003", "004", "005", before}):
-            call(router, "POST", "/night/checkin", {"employee_id": employee, "code": night["night"]["checkin_code"]})
+            call(router, "POST", "/night/checkin", {"employee_id": employee, "code": code})
         third = stack.draw({"input": 2, "prize": "third"})
         stack.draw({"input": 1, "redraw": {"draw_id": third["execution"].rsplit(":", 1)[-1],
                                            "employee_id": third["winners"][0]["employee_id"]}})
+        for employee in sorted({"006", "007", "008"} - {before}):  # latecomers, so that someone can still win
+            call(router, "POST", "/night/checkin", {"employee_id": employee, "code": code})
         committed = stack.commit(1, "the number the room calls")  # drawn with nothing changed in between
         assert stack.wait(stack.start({"public_value": "8"}, name=committed["draw_id"]))["status"] == "SUCCEEDED"
         stack.import_roster("employee_id,employee_name\n" + "\n".join(f"{i:03d},Name {i}" for i in range(1, 11)))
@@ -42,12 +45,14 @@ def test_a_draw_night_replays_and_every_change_to_it_is_named(night_ledger):
     kinds = [r["kind"] for r in bundle["records"]]
     checkins = 6 if before not in {"001", "002", "003", "004", "005"} else 5
     assert kinds == ["import", "commit", "draw", "night", "exclude", *["checkin"] * checkins,
-                     "commit", "draw", "commit", "draw", "commit", "draw", "import"]
+                     "commit", "draw", "commit", "draw", *["checkin"] * (3 - (before in {"006", "007", "008"})),
+                     "commit", "draw", "import"]
     report = "\n".join(verify(bundle))
     assert "draw night party (年会) opened: third x 2, first x 1; only who checks in can win" in report
     assert "; third, in place of " in report and "Draws recomputed: 4" in report
-    # Who can win after each check-in: the four present who never won and are not excluded, one by one.
-    assert [r["eligible"] for r in bundle["records"] if r["kind"] == "checkin"][-1] == 4 - (before in {"001", "002", "004", "005"})
+    # Who can win after the first check-ins: the four present who never won and are not excluded.
+    assert [r["eligible"] for r in bundle["records"] if r["kind"] == "checkin"][checkins - 1] == 4 - (
+        before in {"001", "002", "004", "005"})
     for record in bundle["records"]:
         for field, value in record.items():
             if field not in ("seq", "prev", "hash"):
@@ -57,6 +62,12 @@ def test_a_draw_night_replays_and_every_change_to_it_is_named(night_ledger):
 
 def at(records, kind: str, n: int = 0) -> dict:
     return [r for r in records if r["kind"] == kind][n]
+
+
+def entering(records) -> dict:
+    """The first check-in that let someone into the pool (E grew)."""
+    moves = [r for r in records if r["kind"] in ("night", "checkin", "exclude")]
+    return next(b for a, b in zip(moves, moves[1:], strict=False) if b["kind"] == "checkin" and b["eligible"] > a["eligible"])
 
 
 def commits_public(records) -> dict:
@@ -69,7 +80,7 @@ def commits(records) -> list[dict]:
 
 @pytest.mark.parametrize("change, message", [
     # A check-in dropped: the pool the records leave is not the one the draws drew from.
-    (lambda r: r.remove(at(r, "checkin", 0)), r"\(checkin\): leaves \d+ who can win, but the records before and the roster"),
+    (lambda r: r.remove(entering(r)), r"\(checkin\): leaves \d+ who can win, but the records before and the roster"),
     (lambda r: at(r, "checkin", 1).update(employee_id=at(r, "checkin", 0)["employee_id"]), r"checked in already"),
     (lambda r: at(r, "checkin", 0).update(employee_id="999"), r"999 is not in the live roster"),
     (lambda r: at(r, "exclude").update(night="other"), r"\(exclude\): is for draw night 'other', which is not the open one"),
@@ -113,7 +124,7 @@ def test_the_independent_verifier_agrees_on_a_draw_night(night_ledger, tmp_path)
     (tmp_path / "night.json").write_text(json.dumps(bundle))
     done = node(tmp_path / "night.json")
     assert done.returncode == 0, done.stdout + done.stderr
-    first_checkin = next(r["seq"] for r in bundle["records"] if r["kind"] == "checkin")
-    (tmp_path / "forged.json").write_text(json.dumps(forged(bundle, lambda r: r.remove(at(r, "checkin", 0)))))
+    dropped = entering(bundle["records"])["seq"]
+    (tmp_path / "forged.json").write_text(json.dumps(forged(bundle, lambda r: r.remove(entering(r)))))
     done = node(tmp_path / "forged.json")
-    assert done.returncode == 1 and f"Mismatch: record {first_checkin}" in done.stdout + done.stderr
+    assert done.returncode == 1 and f"Mismatch: record {dropped}" in done.stdout + done.stderr

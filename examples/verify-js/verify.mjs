@@ -403,6 +403,7 @@ function checkBundle(bundle, employee) {
   // The open draw night (until another opens or a roster is imported).
   let night = null; // { seq, id, name, presence, prizes: Map id -> { name, count, left }, checkedIn: Map, excluded: Map }
   let poolChanged = 0; // the seq of the last night, checkin or exclude record
+  const nightIds = new Map(); // night id -> the seq of the record that opened it
   // Every winner from before the Ledger began, fixed by the first import (each later one lists the same).
   let prior = null; // { seq, count, hash, list, set }
   const commitsBySeq = new Map(); // seq -> { rec, ended: null | seq }
@@ -711,7 +712,10 @@ function checkBundle(bundle, employee) {
       // With presence nobody can win until they check in: E becomes 0 (nobody moves). Without the
       // roster, as for checkin and exclude, E is taken from eligible.
       if (!isInt(rec.eligible) || rec.eligible < 0) fail('eligible is not a whole number');
-      const E = live.P === null ? rec.eligible : rec.presence ? 0 : live.E;
+      // An id opens one night only; E after it is known with or without the roster.
+      if (nightIds.has(rec.night)) fail(`draw night ${JSON.stringify(rec.night)} was opened before (record ${nightIds.get(rec.night)})`);
+      nightIds.set(rec.night, seq);
+      const E = rec.presence ? 0 : live.E;
       if (rec.eligible !== E) fail(`eligible is ${JSON.stringify(rec.eligible)}, but ${E} can win once it is open` + (rec.presence ? ' (presence: only who checks in)' : ' (E unchanged)'));
       const before = night;
       night = { seq, id: rec.night, name: rec.name, presence: rec.presence, prizes, checkedIn: new Map(), excluded: new Map() };
