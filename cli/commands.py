@@ -106,7 +106,7 @@ def cmd_notify(lottery, args) -> int:
 
 
 def cmd_commit(lottery, args) -> int:
-    return report_commitment(lottery.commit(args.winners, args.public), args.json)
+    return report_commitment(lottery.commit(args.winners, args.public, args.prize), args.json)
 
 
 def cmd_export(lottery, args) -> int:
@@ -213,6 +213,7 @@ def parser() -> argparse.ArgumentParser:
     commit.add_argument("--winners", type=int, default=WINNERS_DEFAULT, help=f"how many (default {WINNERS_DEFAULT})")
     commit.add_argument("--public", required=True,
                         help="what will be mixed in, which nobody knows yet (say, 'the number the audience calls')")
+    commit.add_argument("--prize", help="a prize of the open draw night (`lottery night`): the draw is of that prize")
     commit.add_argument("--json", action="store_true", help="print the commit record as JSON")
     commit.set_defaults(run=cmd_commit)
     export = commands.add_parser("export", parents=[common], help="write what `lottery verify` checks: the Ledger and its rosters")

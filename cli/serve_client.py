@@ -52,7 +52,7 @@ def _finished(draw_url: str, started: float) -> dict:
 def _commit(url: str, by: str, args) -> int:
     """`lottery commit` through the server: POST /commitments, printed as a commitment in this process is."""
     try:
-        status, _, answer = _http(f"{url}/commitments", {"winners": args.winners, "public": args.public})
+        status, _, answer = _http(f"{url}/commitments", {"winners": args.winners, "public": args.public, "prize": args.prize})
     except (OSError, ValueError) as error:
         raise ServerGone(f"{by}: {getattr(error, 'reason', error)}") from None
     if status == 503:

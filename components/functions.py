@@ -110,7 +110,9 @@ API = FunctionSpec(
         allow("ReadRosters", ["dynamodb:Query"], [a["employee_table"]]),
         # A draw night (handlers/night.py): open it, check in and exclude, each an Update of the pool
         # and Puts of the two places it swaps, with its Ledger record; names for the screen.
-        allow("ChangeNightPool", ["dynamodb:UpdateItem"], [a["draws_table"]]),
+        # The pool item only: the public-facing function never updates a draw's item.
+        allow("ChangeNightPool", ["dynamodb:UpdateItem"], [a["draws_table"]],
+              {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["#pool"]}}),
         allow("SwapNightPlaces", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem"], [a["employee_table"]]),
         allow("FindEmployees", ["dynamodb:Query"], [a["employee_by_id_index"]]),
         allow("CheckNotWinners", ["dynamodb:GetItem", "dynamodb:ConditionCheckItem"], [a["winners_table"]]),

@@ -6,8 +6,9 @@ Pure functions of resolved ARNs, so tests and `parliament` can read the very doc
 VERSION = "2012-10-17"
 
 
-def allow(sid: str, actions: list[str], resources: list[str]) -> dict:
-    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources)}
+def allow(sid: str, actions: list[str], resources: list[str], condition: dict | None = None) -> dict:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources),
+            **({"Condition": condition} if condition else {})}
 
 
 def document(statements: list[dict]) -> dict:

@@ -1,7 +1,7 @@
 """The API front door (API Gateway HTTP API, payload format 2.0): commit to a draw, start one, read
 one and its proof, list winners.
 
-    POST /commitments  {"winners": N, "public": "<what will be mixed in>"}
+    POST /commitments  {"winners": N, "public": "<what will be mixed in>"[, "prize": "<id>"]}
                                        -> 201, the commit record; Location: /draws/<id>
     POST /draws        {"winners": N}  -> 202, {"draw_id": "Lottery-<uuid>"}, Location: /draws/<id>
                        {"commitment": "<draw id>", "public_value": "<the value>"}: draw a committed draw
@@ -71,6 +71,8 @@ def _json_body(event):
 def start_draw(event) -> dict:
     body = _json_body(event)
     if isinstance(body, dict) and ("prize" in body or "redraw" in body):
+        if "commitment" in body or "public_value" in body:
+            raise InvalidInput("a committed draw is drawn by its commitment and public value alone: its prize was committed")
         # Checked as Input Lottery Winners checks it, so that a redraw of someone who cannot forfeit is a 400.
         night.tier(_pool(), body, table("WINNERS_TABLE"))
         count = 1 if "redraw" in body else _prize_count(body)
@@ -99,11 +101,14 @@ def start_draw(event) -> dict:
 def _prize_count(body: dict) -> int:
     """A prize's draw: `winners` if given, else as many as the prize has left, up to MAX_WINNERS
     (a prize of more is drawn again until none are left)."""
-    if "winners" in body:
-        return winners_count(body, "winners", int_setting("MAX_WINNERS"))
-    left = night.remaining(_pool(), body["prize"]) if isinstance(body["prize"], str) else 0
+    left = night.remaining(_pool(), body["prize"])
     if left < 1:
         raise InvalidInput(f"prize {body['prize']!r} has nothing left to draw on the open night")
+    if "winners" in body:
+        count = winners_count(body, "winners", int_setting("MAX_WINNERS"))
+        if count > left:
+            raise InvalidInput(f"prize {body['prize']!r} has {left} left to draw, not {count}")
+        return count
     return min(left, int_setting("MAX_WINNERS"))
 
 
@@ -113,13 +118,17 @@ def _pool() -> dict:
 
 def commit_draw(event) -> dict:
     body = _json_body(event)
-    count = winners_count(body, "winners", int_setting("MAX_WINNERS"))
+    if isinstance(body, dict) and body.get("prize") is not None:  # a draw night's prize, drawn with a public value
+        night.tier(_pool(), {"prize": body["prize"]}, None)
+        count = _prize_count(body)
+    else:
+        count = winners_count(body, "winners", int_setting("MAX_WINNERS"))
     public = text(body, "public", "what will be mixed in, which nobody knows yet")
     # Commit Draw commits: it may write server seeds, and nobody may read one through it.
     try:
-        record = invoke_commit(client("lambda"), setting("COMMIT_DRAW_FUNCTION"), count, public)
+        record = invoke_commit(client("lambda"), setting("COMMIT_DRAW_FUNCTION"), count, public, body.get("prize"))
     except CommitRefused as error:
-        if error.error_type in ("InvalidInput", "NotEnoughEligibleEmployees", "RosterNotRecorded"):
+        if error.error_type in ("InvalidInput", "NoNight", "NotEnoughEligibleEmployees", "RosterNotRecorded"):
             raise InvalidInput(str(error)) from None
         raise RuntimeError(f"Commit Draw failed: {error}") from None
     return respond(201, record, {"Location": f"/draws/{record['draw_id']}"})
@@ -218,7 +227,8 @@ def list_winners(event) -> dict:
         message = error.response["Error"].get("Message", "")
         raise InvalidInput(f"next is not a key DynamoDB accepts: {message}") from None
     return respond(200, {
-        "winners": [{k: w.get(k) for k in ("employee_id", "employee_name", "draw_id", "drawn_at")} for w in page["Items"]],
+        "winners": [{**{k: w.get(k) for k in ("employee_id", "employee_name", "draw_id", "drawn_at")},
+                     **{k: w[k] for k in ("night", "prize", "forfeited_by", "replaces") if k in w}} for w in page["Items"]],
         "next": _page_token(page.get("LastEvaluatedKey")),
     })
 

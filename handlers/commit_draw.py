@@ -2,7 +2,10 @@
 POST /commitments); the draw is started later, with the value. This function may write server
 seeds but never read one: whoever may invoke it learns nothing that would predict the draw.
 
-    {"input": N, "public": "<what will be mixed in>", "draw_id": "Lottery-<uuid>"}  ->  {"commitment": {...}}
+    {"input": N, "public": "<what will be mixed in>", "draw_id": "Lottery-<uuid>"[, "prize": "<id>"]}
+        ->  {"commitment": {...}}
+
+With `prize`, it commits to a draw of that prize of the open draw night (night.py).
 
 The caller names the draw, so a retried invocation finds its own commitment instead of making another.
 """
@@ -10,6 +13,7 @@ The caller names the draw, so a retried invocation finds its own commitment inst
 import json
 import uuid
 
+from . import night
 from .commitments import commit, text
 from .common import DRAW_ID, InvalidInput, int_setting, winners_count
 from .payloads import Committed
@@ -21,7 +25,8 @@ def handler(event: dict, context) -> Committed:
     draw_id = event.get("draw_id") or f"Lottery-{uuid.uuid4()}"
     if not (isinstance(draw_id, str) and DRAW_ID.fullmatch(draw_id)):
         raise InvalidInput(f"draw_id must look like Lottery-<uuid>, not {draw_id!r}")
-    record, _ = commit(draw_id, count, public, reveal=False)
+    prize = {"prize": event["prize"]} if event.get("prize") is not None else {}
+    record, _ = commit(draw_id, count, public, reveal=False, tier=lambda pool: night.tier(pool, prize, None))
     return {"commitment": record}
 
 
@@ -33,11 +38,11 @@ class CommitRefused(Exception):
         self.error_type = error_type
 
 
-def invoke(lambda_client, function: str, winners: int, public: str) -> dict:
+def invoke(lambda_client, function: str, winners: int, public: str, prize: str | None = None) -> dict:
     """Ask the Commit Draw function `function` to commit (as the API and the command do); the
     commit record, or CommitRefused. The caller chooses the id, so a retried invocation finds
     this commitment, not a second one."""
-    request = {"input": winners, "public": public, "draw_id": f"Lottery-{uuid.uuid4()}"}
+    request = {"input": winners, "public": public, "draw_id": f"Lottery-{uuid.uuid4()}", "prize": prize}
     answer = lambda_client.invoke(FunctionName=function, Payload=json.dumps(request).encode())
     result = json.loads(answer["Payload"].read() or b"{}")
     if answer.get("FunctionError"):

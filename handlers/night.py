@@ -92,7 +92,7 @@ def parse(definition) -> tuple[dict, list[str]]:
 
 def tier(pool: dict, request: dict, winners_table) -> dict:
     """The fields a draw's commitment adds for a night (night, prize, and forfeit for a redraw),
-    checked against the pool item and the Winners table; {} for a draw outside any prize."""
+    checked against the pool item and, for a redraw, the Winners table; {} for a draw outside any prize."""
     if "prize" not in request and "redraw" not in request:
         return {}
     night = pool.get("night")
@@ -110,7 +110,7 @@ def tier(pool: dict, request: dict, winners_table) -> dict:
             raise InvalidInput(f"{redraw['employee_id']} forfeited already, for draw {winner['forfeited_by']}")
         return {"night": night["id"], "prize": winner["prize"],
                 "forfeit": {"draw_id": redraw["draw_id"], "employee_id": redraw["employee_id"]}}
-    prize = request["prize"]
+    prize = _slug(request["prize"], "prize")
     if prize not in {t["id"] for t in night["prizes"]}:
         raise InvalidInput(f"the night {night['id']} has no prize {prize!r}")
     return {"night": night["id"], "prize": prize}
@@ -362,5 +362,11 @@ def rows(shown: dict) -> list[list[str]]:
     names = {p["id"]: p["name"] for p in night["prizes"]}
     ranked = sorted(shown["winners"], key=lambda w: order.get(w["prize"], len(order)))  # stable: drawing order within a prize
     return [list(COLUMNS)] + [
-        [w["prize"], names.get(w["prize"], ""), w["employee_id"], w["employee_name"],
-         "forfeited" if w["forfeited_by"] else "won", w["replaces"] or "", w["draw_id"], w["drawn_at"]] for w in ranked]
+        [w["prize"], inert(names.get(w["prize"], "")), inert(w["employee_id"]), inert(w["employee_name"]),
+         "forfeited" if w["forfeited_by"] else "won", inert(w["replaces"] or ""), w["draw_id"], w["drawn_at"]] for w in ranked]
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet shows as text: a name that starts like a formula (=, +, -, @) gets a
+    leading apostrophe, as OWASP advises against CSV injection."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -283,6 +283,9 @@ def test_exact_api_policy(deployed):
         "CheckNotWinners": (["dynamodb:ConditionCheckItem", "dynamodb:GetItem"], [arn(mocks, TABLE, "-winners")]),
         "AppendNightRecords": (["dynamodb:PutItem", "dynamodb:UpdateItem"], [arn(mocks, TABLE, "-ledger")]),
     }
+    # Of the Draws table, the public-facing function may update the pool item only.
+    (pool,) = [x for x in policy_of(mocks, "Api")["Statement"] if x["Sid"] == "ChangeNightPool"]
+    assert pool["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["#pool"]}}
 
 
 @pytest.mark.parametrize("args, public", [({"api": False}, set()), ({"api_authorization": "NONE"}, ROUTES),

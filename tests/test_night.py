@@ -203,6 +203,10 @@ def test_the_results_export_as_csv_and_xlsx_alike(night_stack):
     assert [[c if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)] == expected
     assert sheet.title == "export" and sheet["A1"].font.bold
     assert load_workbook(io.BytesIO(xlsx(expected, "x" * 40))).active.title == "x" * 31
+    # A name that starts like a formula stays text, in both.
+    formula = [list(rows({**shown, "winners": [{**shown["winners"][0], "employee_name": "=HYPERLINK(\"x\")"}]})[1])]
+    assert formula[0][3] == "'=HYPERLINK(\"x\")"
+    assert load_workbook(io.BytesIO(xlsx(formula, "f"))).active["D1"].data_type == "s"
 
 
 def test_the_page_is_served_with_what_it_needs_and_phones_get_the_address_to_reach(night_stack):
@@ -228,6 +232,36 @@ def test_a_draw_committed_to_a_public_value_does_not_take_place_once_the_pool_ch
     late = drawn(router, {"commitment": moved["draw_id"], "public_value": "4"})
     assert (late["status"], late["error"]) == ("FAILED", "PoolChanged")
     assert "failed (PoolChanged)" in "\n".join(verify(stack.export()))
+
+
+def test_a_prize_is_committed_to_a_public_value_and_drawn_with_it(night_stack):
+    stack, router = night_stack
+    shown = open_night(router, "committed", {"gold": 2})
+    check_in(router, shown, *never_won(stack, 3))
+    committed = call(router, "POST", "/commitments", {"prize": "gold", "public": "the number the room calls"})
+    assert (committed["night"], committed["prize"], committed["winners"]) == ("committed", "gold", 2)
+    with pytest.raises(ApiError, match="drawn by its commitment and public value alone"):
+        call(router, "POST", "/draws", {"prize": "gold", "commitment": committed["draw_id"], "public_value": "7"})
+    gold = drawn(router, {"commitment": committed["draw_id"], "public_value": "7"})
+    assert gold["status"] == "SUCCEEDED" and len(gold["winners"]) == 2
+    night = call(router, "GET", "/night")
+    assert night["remaining"] == {"gold": 0} and {w["prize"] for w in night["winners"]} == {"gold"}
+    with pytest.raises(ApiError, match="has nothing left to draw"):
+        call(router, "POST", "/commitments", {"prize": "gold", "public": "again"})
+    assert "public value '7' (the number the room calls), committed in record" in "\n".join(verify(stack.export()))
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"prize": ["first"]}, "prize must be 1 to 40 letters"),
+    ({"prize": "first", "winners": 5}, "has 1 left to draw, not 5"),
+    ({"redraw": "E1"}, "redraw must be"),
+])
+def test_bad_prize_draws_are_400_and_start_nothing(night_stack, body, message):
+    _, router = night_stack
+    open_night(router, "bad-draws", {"first": 1}, presence=False)
+    with pytest.raises(ApiError, match=message) as refused:
+        call(router, "POST", "/draws", body)
+    assert refused.value.status == 400
 
 
 def test_importing_a_roster_ends_the_night(night_stack):

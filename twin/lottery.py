@@ -95,14 +95,14 @@ class Lottery:
             input=json.dumps(execution_input),
         )["executionArn"]
 
-    def commit(self, winners: int, public: str) -> dict:
+    def commit(self, winners: int, public: str, prize: str | None = None) -> dict:
         """Commit to a draw of `winners` whose randomness will mix in the public value `public`
         describes (the stack's Commit Draw function); the commit record."""
         function = self.outputs.get("function_names", {}).get("CommitDraw")
         if not function:
             raise CommitError("committing needs the stack's Commit Draw function: use --stack, not --state-machine-arn")
         try:
-            record = invoke_commit(boto3.client("lambda", region_name=self.region), function, winners, public)
+            record = invoke_commit(boto3.client("lambda", region_name=self.region), function, winners, public, prize)
         except CommitRefused as error:
             raise CommitError(str(error)) from None
         self.saved()
