@@ -156,6 +156,16 @@ class Screen:
         return status, answered, text
 
 
+def _answers_unsigned(api_url: str) -> bool:
+    """Whether the deployed API answers GET /night unsigned (lottery:publicScreen): then phones reach its page."""
+    from .api_client import LocalRouter
+
+    try:
+        return LocalRouter(api_url).handle("GET", "/night", {}, "")[0] == 200
+    except OSError:
+        return False
+
+
 def _public_url(port: int) -> str:
     """Where phones on this machine's network reach `lottery serve --phones`: its address on the
     network the default route leads to (connecting a UDP socket sends no packet)."""
@@ -176,10 +186,14 @@ def cmd_serve(lottery, args) -> int:
             print("--phones is offline only: phones reach a deployed stack's page at its api_url (lottery:publicScreen)",
                   file=sys.stderr)
             return 2
-        server = make_server(Screen(SignedRouter(lottery.outputs.get("api_url") or "", lottery.region),
-                                    lottery.outputs.get("api_url")), args.port)
+        api_url = lottery.outputs.get("api_url") or ""
+        signed = SignedRouter(api_url, lottery.region)
+        public = _answers_unsigned(api_url)
+        server = make_server(Screen(signed, api_url if public else None), args.port)
         print(f"Serving stack {args.stack}'s deployed API, signed with your AWS credentials, and the draw night's page on"
-              f" http://127.0.0.1:{server.server_address[1]}/; Ctrl-C stops", flush=True)
+              f" http://127.0.0.1:{server.server_address[1]}/; phones: "
+              + (f"{api_url}#phone" if public else "none (lottery:publicScreen is off: the QR code leads to this laptop)")
+              + "; Ctrl-C stops", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
         server.server_close()

@@ -1,5 +1,6 @@
 """A draw night (年会抽奖): prizes drawn tier by tier, who is present, who is excluded, and the
-checks a tier's draw or an absent winner's redraw makes (docs/VERIFY.md, "Draw nights").
+checks a tier's draw or an absent winner's redraw makes (docs/VERIFY.md: the `night`, `checkin`
+and `exclude` records).
 
 The night lives on the pool item (pool.py): its definition (`night`), each prize's draws still to
 make (`remaining`) and how many checked in (`present`). Opening a night, a check-in and an
@@ -95,6 +96,8 @@ def tier(pool: dict, request: dict, winners_table) -> dict:
     checked against the pool item and, for a redraw, the Winners table; {} for a draw outside any prize."""
     if "prize" not in request and "redraw" not in request:
         return {}
+    if "prize" in request and "redraw" in request:
+        raise InvalidInput("a redraw draws the prize its absent winner won: give redraw or prize, not both")
     night = pool.get("night")
     if not night:
         raise NoNight("no draw night is open: open one first (`lottery night open`)")
@@ -118,7 +121,7 @@ def tier(pool: dict, request: dict, winners_table) -> dict:
 
 def masked(name: str) -> str:
     """A name as a check-in answers it: enough for someone to see they typed their own id (张*伟,
-    A**** B****), not a roster for whoever holds the night's code to read out id by id."""
+    A***e B***n), not a roster for whoever holds the night's code to read out id by id."""
     def word(w: str) -> str:
         if len(w) < 3:
             return w[:1] + "*" * (len(w) - 1)
@@ -167,10 +170,10 @@ class Night:
             values = {":night": {**night, "opened_at": body["at"], "checkin_code": secrets.token_urlsafe(6)},
                       ":remaining": {t["id"]: t["count"] for t in night["prizes"]}, ":zero": 0,
                       ":id": night["id"], ":ids": {night["id"]}}
-            update = "SET night = :night, remaining = :remaining, present = :zero"
+            sets = ["night = :night", "remaining = :remaining", "present = :zero"]
             if night["presence"]:
-                update += ", eligible = :zero"  # nobody can win until they check in
-            return body, update, values, [], "NOT contains(nights, :id)", "ADD nights :ids"
+                sets.append("eligible = :zero")  # nobody can win until they check in
+            return body, sets, values, [], "NOT contains(nights, :id)", "ADD nights :ids"
         self._change(change)
         for employee in excluded:
             self.exclude(employee)
@@ -193,9 +196,9 @@ class Night:
                                           "ConditionExpression": "attribute_not_exists(employee_id)"}}] if enters else []
             body = {"kind": "checkin", "at": ledger.now(), "night": night["id"], "employee_id": employee,
                     "eligible": eligible + 1 if enters else eligible}
-            update = "SET present = present + :one" + (", eligible = :after" if enters else "")
+            sets = ["present = present + :one", *(["eligible = :after"] if enters else [])]
             values = {":one": 1, ":after": eligible + 1}
-            return body, update, values, checks + self._swap(pool, moved, eligible + 1 if enters else serial)
+            return body, sets, values, checks + self._swap(pool, moved, eligible + 1 if enters else serial)
         self._change(change)
         return answer
 
@@ -212,8 +215,8 @@ class Night:
             leaves = serial <= eligible
             body = {"kind": "exclude", "at": ledger.now(), "night": night["id"], "employee_id": employee,
                     "eligible": eligible - 1 if leaves else eligible}
-            update = "SET eligible = :after" if leaves else "SET eligible = :before"
-            return body, update, {":after": eligible - 1}, self._swap(
+            sets = ["eligible = :after"] if leaves else []
+            return body, sets, {":after": eligible - 1}, self._swap(
                 pool, {**item, "excluded_in": night["id"]}, eligible if leaves else serial)
         self._change(change)
         return answer
@@ -274,9 +277,9 @@ class Night:
         }} for at, item, was in places]
 
     def _change(self, change) -> None:
-        """Apply `change(pool)` -> (record body, pool update, its values, other actions[, a condition
-        and a clause more for the pool]), or None for no change, in one transaction with the record;
-        read and tried again while draws or other changes get there first.
+        """Apply `change(pool)` -> (record body, the pool's SET clauses, their values, other actions[,
+        a condition and a clause more for the pool]), or None for no change, in one transaction with
+        the record; read and tried again while draws or other changes get there first.
 
         Night changes are put in one order by the pool's night_changed (the last one's record
         number): each is conditional on it being what was read, so two changes made from one
@@ -297,28 +300,28 @@ class Night:
                 continue
             if changed is None:
                 return
-            body, update, values, actions, *more = changed
-            condition, clause = more or ("", "")
+            body, sets, values, actions, *more = changed
+            extra_condition, clause = more or ("", "")
+            last = int(pool.get("night_changed", 0))
+            condition = " AND ".join(filter(None, (
+                "roster = :roster AND eligible = :before",
+                # Not while a draw holds the pool: the places it read must stay put until it records.
+                "(attribute_not_exists(holder) OR lease_until < :now)",
+                "night_changed = :changed" if last else "attribute_not_exists(night_changed)",
+                extra_condition)))
             values = {**values, ":roster": pool["roster"], ":before": int(pool["eligible"]), ":now": int(time.time()),
-                      ":changed": int(pool.get("night_changed", 0))}
+                      ":changed": last}
 
-            def actions_for(record: dict, update=f"{update}, night_changed = :seq", values=values, actions=actions,
-                            condition=condition, clause=clause) -> list:
+            def actions_for(record: dict, sets=sets, values=values, actions=actions, condition=condition, clause=clause):
                 # night_changed: the record's number, which a draw committed to a public value before it
                 # finds and refuses (random_select_winners.py): its pool was fixed when it committed.
-                values = {**values, ":seq": record["seq"]}
-                expression = f"{update} {clause} REMOVE holder, lease_until"  # a dead draw's lapsed lease: it records nothing now
+                # A dead draw's lapsed lease goes: it can record nothing once the places moved.
+                expression = f"SET {', '.join([*sets, 'night_changed = :seq'])} {clause} REMOVE holder, lease_until"
+                used = set(re.findall(r":\w+", f"{expression} {condition}"))  # DynamoDB refuses unused values
                 return [{"Update": {
                     "TableName": self.draws, "Key": typed(POOL_KEY), "UpdateExpression": expression,
-                    # Not while a draw holds the pool: the places it read must stay put until it records.
-                    "ConditionExpression": "roster = :roster AND eligible = :before AND"
-                                           " (attribute_not_exists(holder) OR lease_until < :now) AND"
-                                           " (night_changed = :changed OR (attribute_not_exists(night_changed) AND :changed = :zero))"
-                                           + (f" AND {condition}" if condition else ""),
-                    # DynamoDB refuses values an expression does not use.
-                    "ExpressionAttributeValues": typed({k: v for k, v in {**values, ":zero": 0}.items()
-                                                        if k in expression or k in condition or k in (
-                                                            ":roster", ":before", ":now", ":changed", ":zero")}),
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": typed({k: v for k, v in {**values, ":seq": record["seq"]}.items() if k in used}),
                 }}, *actions]
             try:
                 ledger.write_with_record(self.dynamodb, self.ledger, body, actions_for)

@@ -193,3 +193,11 @@ def test_serve_answers_no_other_site_in_the_organisers_browser(served, headers, 
     except urllib.error.HTTPError as error:
         got = error.code
     assert got == status
+
+
+def test_serve_for_aws_gives_phones_the_deployed_page_only_if_it_answers_unsigned(served):
+    from cli.serve import _answers_unsigned
+
+    _, base = served
+    assert _answers_unsigned(base + "/")  # as a publicScreen API answers GET /night
+    assert not _answers_unsigned("http://127.0.0.1:9/")  # nothing there, or 403 from an AWS_IAM route
