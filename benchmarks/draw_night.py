@@ -50,8 +50,9 @@ def run(size: int, runs: int) -> dict:
     with OfflineStack("dev", Path(tempfile.mkdtemp())) as stack:
         stack.import_employees([{"employee_id": f"e{i:06d}", "employee_name": f"Employee {i}"} for i in range(size)], save=False)
         router = ApiRouter(stack.outputs["api_id"], stack.region)
-        code = call(router, "POST", "/night", {"id": "bench", "name": "Bench", "prizes": [
-            {"id": "big", "name": "Big", "count": 10 * runs}, {"id": "small", "name": "Small", "count": runs}]})["night"]["checkin_code"]
+        call(router, "POST", "/night", {"id": "bench", "name": "Bench", "prizes": [
+            {"id": "big", "name": "Big", "count": 10 * runs}, {"id": "small", "name": "Small", "count": runs}]})
+        code = call(router, "GET", "/night/code")["checkin_code"]
         ids = iter(f"e{i:06d}" for i in range(0, size, max(1, size // (20 * runs + CLIENTS + 10))))
         first = [next(ids) for _ in range(20 * runs)]
         checkins = [counted(lambda e=e: call(router, "POST", "/night/checkin", {"employee_id": e, "code": code})) for e in first]
@@ -71,7 +72,8 @@ def run(size: int, runs: int) -> dict:
 
         def phone(employee: str) -> int:
             body = json.dumps({"employee_id": employee, "code": code}).encode()
-            with urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"), timeout=120) as answer:
+            request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=120) as answer:
                 return answer.status
 
         started = time.perf_counter()
