@@ -83,7 +83,7 @@ def pool_with_past_winners(aws):
 @pytest.mark.slow  # 10,000 selections through moto: about 30 s
 def test_selection_is_uniform_over_those_who_never_won(pool_with_past_winners):
     held, past = pool_with_past_winners
-    commitment = {"seq": 1, "roster": held["roster_root"], "winners": 1}
+    commitment = {"seq": 1, "roster": held["roster_root"], "winners": 1, "public": None}
     counts = Counter(
         random_select_winners.select(held, {"draw": {"id": "d"}, "commitment": commitment, "seed": seed.hex(),
                                             "public_value": None})["winners"][0]["employee_id"]

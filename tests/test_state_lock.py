@@ -217,7 +217,8 @@ def test_concurrent_draws_on_one_state_directory_are_all_recorded(tmp_path):
 
 
 def _post_and_poll(url, results):
-    request = urllib.request.Request(f"{url}/draws", data=b'{"winners": 1}', method="POST")
+    request = urllib.request.Request(f"{url}/draws", data=b'{"winners": 1}', method="POST",
+                                     headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as answer:
         location = answer.headers["Location"]
     deadline = time.monotonic() + 60
