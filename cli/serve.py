@@ -103,7 +103,10 @@ def make_server(router, port: int, after_request=lambda: None, host: str = "127.
         def log_message(self, format, *args):  # one line a request, on stderr
             super().log_message(format, *args)
 
-    return ThreadingHTTPServer((host, port), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # a room of phones connecting at once (the default backlog, 5, resets them)
+
+    return Server((host, port), Handler)
 
 
 def _refused(request, port: int, public_host: str | None) -> tuple[int, str] | None:

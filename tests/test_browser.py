@@ -74,11 +74,16 @@ def shoot(browser, name: str, tmp_path: Path) -> None:
 
 def test_a_whole_night_through_the_page(night, tmp_path):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
 
     stack, browser, url, opened = night
     find = browser.find_element
     wait = WebDriverWait(browser, WAIT_S).until
+
+    def click(selector: str) -> None:
+        """Click once the element is shown and enabled (the page renders after its first answer)."""
+        wait(ready.element_to_be_clickable((By.CSS_SELECTOR, selector))).click()
 
     def text(selector: str) -> str:
         return find(By.CSS_SELECTOR, selector).text
@@ -99,17 +104,17 @@ def test_a_whole_night_through_the_page(night, tmp_path):
     browser.set_window_size(390, 844)
     browser.get(phone_url)
     for employee in PRESENT:
-        box = wait(lambda b: b.find_element(By.CSS_SELECTOR, "#employee-id"))
+        box = wait(ready.element_to_be_clickable((By.CSS_SELECTOR, "#employee-id")))
         box.clear()
         box.send_keys(employee)
-        find(By.CSS_SELECTOR, "#checkin").click()
+        click("#checkin")
         # The name shown masked (张*伟): enough to see one's own, not a roster to read out id by id.
         wait(lambda b, e=employee: "checked in" in text("#checkin-result") and masked(NAMES_BY_ID[e]) in text("#checkin-result"))
     wait(lambda b: text("#present-count") == "13" and text("#eligible-count") == "12")
     shoot(browser, "night-phone", tmp_path)
     box.clear()
     box.send_keys("E999")
-    find(By.CSS_SELECTOR, "#checkin").click()
+    click("#checkin")
     wait(lambda b: "E999 is not on the live roster" in text("#checkin-result"))
 
     # Back on the big screen, the three prizes, one after another.
@@ -118,7 +123,7 @@ def test_a_whole_night_through_the_page(night, tmp_path):
     wait(lambda b: text("#eligible-count") == "12")
     drawn: dict[str, list[str]] = {}
     for prize, count in (("third", 3), ("second", 2), ("first", 1)):
-        find(By.CSS_SELECTOR, f'button[data-draw="{prize}"]').click()
+        click(f'button[data-draw="{prize}"]')
         wait(lambda b: find(By.CSS_SELECTOR, "#cycling").get_attribute("data-state") == "cycling")
         if prize == "second":
             shoot(browser, "night-screen-cycling", tmp_path)
@@ -133,8 +138,8 @@ def test_a_whole_night_through_the_page(night, tmp_path):
 
     # A third-prize winner is absent: they forfeit, struck through, and one replacement is drawn.
     absent = drawn["third"][0]
-    find(By.CSS_SELECTOR, f'button[data-absent="{absent}"]').click()
-    find(By.CSS_SELECTOR, "#confirm-yes").click()
+    click(f'button[data-absent="{absent}"]')
+    click("#confirm-yes")
     wait(lambda b: find(By.CSS_SELECTOR, "#cycling").get_attribute("data-state") == "cycling")
     wait(lambda b: find(By.CSS_SELECTOR, "#cycling").get_attribute("data-state") == "revealed")
     (replacement,) = winners_in("#reveal .winner")
@@ -158,7 +163,7 @@ def test_a_whole_night_through_the_page(night, tmp_path):
     assert sorted(r["employee_id"] for r in table) == sorted([*everyone, replacement])
 
     # In Chinese, by the toggle.
-    find(By.CSS_SELECTOR, "#lang").click()
+    click("#lang")
     wait(lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN")
     assert "全部奖项已抽完" in text("#current-tier")
     shoot(browser, "night-screen-zh", tmp_path)
