@@ -10,7 +10,7 @@ from pulumi.provider.experimental import component_provider_host
 # (`components` in a checkout, `lottery_workflow` once installed), so relative imports work.
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE.parent))
-LotteryWorkflow = importlib.import_module(_HERE.name).LotteryWorkflow
+package = importlib.import_module(_HERE.name)
 
 if __name__ == "__main__":
-    component_provider_host(name="lottery", components=[LotteryWorkflow])
+    component_provider_host(name="lottery", components=[package.LotteryWorkflow], version=package.__version__)

@@ -1,0 +1,42 @@
+"""One version everywhere a consumer reads one: pyproject.toml (the wheel), the component
+package (`lottery_workflow.__version__`), the provider schema `pulumi package add` generates an SDK
+from, CHANGELOG.md, and the git tag v<version> that `pulumi package add <url>/components@v<version>`
+pins."""
+
+import json
+import re
+import subprocess
+import tomllib
+
+from pulumi.provider.experimental.component import ComponentProvider
+
+import components
+from conftest import ROOT
+
+
+def test_the_wheel_the_package_the_schema_and_the_changelog_say_one_version():
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert components.__version__ == version
+    schema = json.loads(ComponentProvider([components.LotteryWorkflow], "lottery", None, components.__version__).schema)
+    assert schema["version"] == version
+    assert "version=package.__version__" in (ROOT / "components" / "__main__.py").read_text()  # what the engine runs
+    entries = re.findall(r"^## (\d+\.\d+\.\d+) — \d{4}-\d{2}-\d{2}$", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    assert entries[0] == version and entries == sorted(entries, key=lambda v: tuple(map(int, v.split("."))), reverse=True)
+
+
+def test_every_release_tag_is_in_the_changelog_and_carries_its_version():
+    tags = subprocess.run(["git", "tag", "--list", "v*"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    for tag in tags:
+        assert f"## {tag[1:]} — " in changelog, tag
+        tagged = subprocess.run(["git", "show", f"{tag}:pyproject.toml"], cwd=ROOT, capture_output=True, text=True, check=True)
+        assert tomllib.loads(tagged.stdout)["project"]["version"] == tag[1:], tag
+
+
+def test_the_plugin_installs_and_runs_in_the_venv_pulumi_makes():
+    plugin = (ROOT / "components" / "PulumiPlugin.yaml").read_text()
+    assert re.search(r"runtime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: venv\n", plugin)
+    requirements = (ROOT / "components" / "requirements.txt").read_text().split()
+    pinned = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line)
+    assert {r.split("==")[0] for r in requirements} == {"pulumi", "pulumi-aws"}
+    assert all(pinned[name] == version for name, version in (r.split("==") for r in requirements))
