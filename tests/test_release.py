@@ -40,3 +40,38 @@ def test_the_plugin_installs_and_runs_in_the_venv_pulumi_makes():
     pinned = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line)
     assert {r.split("==")[0] for r in requirements} == {"pulumi", "pulumi-aws"}
     assert all(pinned[name] == version for name, version in (r.split("==") for r in requirements))
+
+
+def _schema() -> dict:
+    return json.loads(ComponentProvider([components.LotteryWorkflow], "lottery", None, components.__version__).schema)
+
+
+JSON_TYPES = {"integer": int, "number": (int, float), "boolean": bool, "string": str, "array": list, "object": dict}
+
+
+def test_the_yaml_consumer_uses_what_the_generated_schema_has():
+    import yaml
+
+    resource_schema = _schema()["resources"]["lottery:index:LotteryWorkflow"]
+    project = yaml.safe_load((ROOT / "examples" / "yaml-consumer" / "Pulumi.yaml").read_text())
+    assert project["packages"]["lottery"].endswith(f"/components@{components.__version__}")
+    (office,) = project["resources"].values()
+    assert office["type"] == "lottery:index:LotteryWorkflow"
+    for name, value in office["properties"].items():
+        spec = resource_schema["inputProperties"][name]
+        expected = JSON_TYPES[spec.get("type", "object" if "additionalProperties" in spec else "string")]
+        assert isinstance(value, expected) and not (expected is int and isinstance(value, bool)), name
+    used = {re.fullmatch(r"\$\{office\.(\w+)\}", v).group(1) for v in project["outputs"].values()}
+    assert used <= set(resource_schema["properties"])
+
+
+def test_the_typescript_consumer_uses_what_the_generated_schema_has():
+    resource_schema = _schema()["resources"]["lottery:index:LotteryWorkflow"]
+    consumer = ROOT / "examples" / "typescript-consumer"
+    source = (consumer / "index.ts").read_text()
+    arguments = re.findall(r"new lottery\.LotteryWorkflow\(\"\w+\", \{(.*?)\n\}\);", source, re.S)
+    assert len(arguments) == 2
+    given = {key for block in arguments for key in re.findall(r"^\s{4}(\w+):", block, re.M)}
+    assert given and given <= set(resource_schema["inputProperties"])
+    assert set(re.findall(r"= (?:party|quarterly)\.(\w+);", source)) <= set(resource_schema["properties"])
+    assert f"/components@{components.__version__}" in (consumer / "Pulumi.yaml").read_text()
