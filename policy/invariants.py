@@ -16,6 +16,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 TABLE, ROLE_POLICY, POLICY = "aws:dynamodb/table:Table", "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -68,20 +69,27 @@ def bucket_private_and_encrypted(args: StackValidationArgs, report: ReportViolat
         by_type.setdefault(resource.resource_type, []).append(resource)
 
     def of(bucket, token: str) -> list:
-        """The resources of type `token` that configure `bucket` (by dependency, or by name once known)."""
-        names = {bucket.props.get("bucket"), bucket.props.get("id")} - {None}
-        return [r for r in by_type.get(token, []) if any(d is bucket for d in r.property_dependencies.get("bucket", []))
-                or r.props.get("bucket") in names]
+        """The resources of type `token` that configure `bucket`: by their `bucket` input's dependency
+        (what a preview knows, before the bucket's generated name is), else by that name."""
+        linked = [r for r in by_type.get(token, []) if any(d.urn == bucket.urn for d in r.property_dependencies.get("bucket", []))]
+        if linked:
+            return linked
+        try:
+            names = {bucket.props.get("bucket"), bucket.props.get("id")} - {None}
+            return [r for r in by_type.get(token, []) if r.props.get("bucket") in names]
+        except UnknownValueError:
+            return []
 
     for bucket in by_type.get(BUCKET, []):
         blocks = of(bucket, PUBLIC_ACCESS_BLOCK)
         if not any(all(b.props.get(flag) is True for flag in BLOCKS) for b in blocks):
-            report(f"bucket {bucket.name} must block public access: a BucketPublicAccessBlock with {', '.join(BLOCKS)} true", None)
+            report(f"bucket {bucket.name} must block public access: a BucketPublicAccessBlock with {', '.join(BLOCKS)} true",
+                   bucket.urn)
         rules = [rule for e in of(bucket, ENCRYPTION) for rule in e.props.get("rules") or []]
         if not any((rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") in ("AES256", "aws:kms")
                    for rule in rules):
             report(f"bucket {bucket.name} must encrypt by default: a BucketServerSideEncryptionConfiguration"
-                   " (AES256 or aws:kms)", None)
+                   " (AES256 or aws:kms)", bucket.urn)
 
 
 def routes_signed(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -95,13 +103,20 @@ def routes_signed(args: ResourceValidationArgs, report: ReportViolation) -> None
 
 
 def _in_china(args: ResourceValidationArgs) -> bool:
-    role = str(args.props.get("role") or "")
+    """By the provider's region, which a preview knows; else by the role's ARN, once it is known."""
     region = str((args.provider.props.get("region") if args.provider else None) or "")
-    return role.startswith("arn:aws-cn:") or region.startswith("cn-")
+    if region:
+        return region.startswith("cn-")
+    try:
+        return str(args.props.get("role") or "").startswith("arn:aws-cn:")
+    except UnknownValueError:
+        return False
 
 
 def no_tracing_in_china(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == FUNCTION and _in_china(args) and (args.props.get("tracingConfig") or {}).get("mode") == "Active":
+    if args.resource_type != FUNCTION or (args.props.get("tracingConfig") or {}).get("mode") != "Active":
+        return
+    if _in_china(args):
         report(f"function {args.name} has Active X-Ray tracing, which Lambda does not offer in the China regions:"
                " set its tracing mode to PassThrough (LotteryWorkflow does for aws-cn)", None)
 

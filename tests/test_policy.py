@@ -8,6 +8,7 @@ import sys
 
 import pulumi.runtime.mocks
 import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 from pulumi_policy import (
     PolicyProviderResource,
     PolicyResource,
@@ -134,7 +135,7 @@ def _traced_in_china(resources):
     for r in resources:  # the us stack (traced), moved to Ningxia with one function still traced
         if r.resource_type == invariants.FUNCTION:
             r.props["tracingConfig"] = {"mode": "PassThrough"}
-            r.props["role"] = r.props["role"].replace("arn:aws:", "arn:aws-cn:")
+        r.provider.props["region"] = "cn-northwest-1"
     _one(resources, invariants.FUNCTION, "-inputwinners").props["tracingConfig"] = {"mode": "Active"}
 
 
@@ -168,3 +169,25 @@ def test_tracing_is_allowed_outside_china(monkeypatch):
     resources = registered("us", monkeypatch=monkeypatch)
     _one(resources, invariants.FUNCTION, "-inputwinners").props["tracingConfig"] = {"mode": "Active"}
     assert violations(resources) == {}
+
+
+def test_a_preview_of_a_new_stack_checks_what_it_can_know(monkeypatch):
+    """In a preview, generated names and ARNs are unknown (the engine's markers, behind pulumi-policy's
+    proxy): the bucket is matched to its access block and encryption by their inputs' dependencies,
+    and a function's partition comes from the provider's region; neither policy gives up."""
+    resources = registered("dev", monkeypatch=monkeypatch)
+    bucket = _one(resources, invariants.BUCKET, "-roster")
+    bucket.props = unknown_checking_proxy({**bucket.props, "bucket": UNKNOWN_STRING_VALUE, "id": UNKNOWN_STRING_VALUE})
+    for r in resources:
+        if r.resource_type in (invariants.PUBLIC_ACCESS_BLOCK, invariants.ENCRYPTION):
+            r.props = unknown_checking_proxy({**r.props, "bucket": UNKNOWN_STRING_VALUE})
+            r.property_dependencies = {"bucket": [bucket]}
+        if r.resource_type == invariants.FUNCTION:
+            r.props = unknown_checking_proxy({**r.props, "role": UNKNOWN_STRING_VALUE})
+    assert set(violations(resources)) == {"winners-table-protected", "ledger-table-protected"}  # dev's waived two
+    _public_bucket(resources)
+    _one(resources, invariants.FUNCTION, "-inputwinners").props = unknown_checking_proxy(
+        {"role": UNKNOWN_STRING_VALUE, "tracingConfig": {"mode": "Active"}})
+    found = violations(resources)
+    assert "must block public access" in found["roster-bucket-private-and-encrypted"][0]
+    assert "Active X-Ray tracing" in found["no-lambda-tracing-in-china"][0]

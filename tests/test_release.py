@@ -20,6 +20,7 @@ def test_the_wheel_the_package_the_schema_and_the_changelog_say_one_version():
     schema = json.loads(ComponentProvider([components.LotteryWorkflow], "lottery", None, components.__version__).schema)
     assert schema["version"] == version
     assert "version=package.__version__" in (ROOT / "components" / "__main__.py").read_text()  # what the engine runs
+    assert f"\nversion: {version}\n" in (ROOT / "policy" / "PulumiPolicy.yaml").read_text()  # the policy pack's
     entries = re.findall(r"^## (\d+\.\d+\.\d+) — \d{4}-\d{2}-\d{2}$", (ROOT / "CHANGELOG.md").read_text(), re.M)
     assert entries[0] == version and entries == sorted(entries, key=lambda v: tuple(map(int, v.split("."))), reverse=True)
 
@@ -27,6 +28,11 @@ def test_the_wheel_the_package_the_schema_and_the_changelog_say_one_version():
 def test_every_release_tag_is_in_the_changelog_and_carries_its_version():
     tags = subprocess.run(["git", "tag", "--list", "v*"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     changelog = (ROOT / "CHANGELOG.md").read_text()
+    # From 0.5.0 on, every version in the changelog is a tag (a clone without tags checks nothing here).
+    tagged_from = tuple(map(int, re.search(r"tagged from (\d+\.\d+\.\d+)", changelog).group(1).split(".")))
+    listed = re.findall(r"^## (\d+\.\d+\.\d+) — ", changelog, re.M)
+    if tags:
+        assert {f"v{v}" for v in listed if tuple(map(int, v.split("."))) >= tagged_from} <= set(tags)
     for tag in tags:
         assert f"## {tag[1:]} — " in changelog, tag
         tagged = subprocess.run(["git", "show", f"{tag}:pyproject.toml"], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -61,11 +61,14 @@ def esc_config(path) -> dict[str, str]:
             else str(value) for key, value in resolve(values["pulumiConfig"]).items()}
 
 
-def test_the_esc_environment_sets_keys_the_stack_reads_and_deploys(monkeypatch):
-    config = esc_config(ROOT / "esc" / "lottery-dev.yaml")
-    assert set(config) - {"aws:region"} <= referenced_keys()
+def test_the_esc_environment_sets_keys_the_stack_reads_and_deploys_with_the_stack_file(monkeypatch):
+    environment = esc_config(ROOT / "esc" / "lottery-dev.yaml")
+    assert set(environment) <= referenced_keys()
     assert "#   - lottery/dev" in (ROOT / "Pulumi.dev.yaml").read_text()  # the documented option
-    monkeypatch.setattr(program, "read_config", lambda project_dir, stack: ("lottery", config))
+    project, stack_file = program.read_config(ROOT, "dev")
+    assert not set(environment) & set(stack_file)  # the file's value would win: the environment sets none of them
+    config = {**environment, **stack_file}  # as Pulumi merges them
+    monkeypatch.setattr(program, "read_config", lambda project_dir, stack: (project, config))
     mocks = RecordingMocks(config["aws:region"])
     program.run_program(ROOT, "dev", mocks)
     assert len(mocks.of_type("aws:sns/topicSubscription:TopicSubscription")) == 2  # winners, and the operators' alarms
