@@ -8,7 +8,6 @@ import sys
 
 import pulumi.runtime.mocks
 import pytest
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 from pulumi_policy import (
     PolicyProviderResource,
     PolicyResource,
@@ -17,6 +16,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     StackValidationArgs,
 )
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from conftest import ROOT
 from pulumi_mocks import RecordingMocks
