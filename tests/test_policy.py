@@ -1,6 +1,7 @@
 """The policy pack (policy/), without the engine: each policy runs on the resources the stack
 program registers under Pulumi's mocks, as `pulumi preview --policy-pack policy` would run it.
-Both shipped stacks pass every policy; a stack broken on purpose fails each policy once."""
+The us stack passes every policy and dev all but the two its policy config makes advisory; a stack
+broken on purpose fails each policy once; a preview's unknowns are never read."""
 
 import copy
 import json
