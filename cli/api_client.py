@@ -4,6 +4,7 @@ state, or the deployed API signed with the caller's AWS credentials (SigV4, as `
 require)."""
 
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -11,7 +12,8 @@ import boto3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from .serve import ApiRouter, NoApi
+from .serve import POLL_S, ApiRouter, NoApi
+from .siblings import DRAW_TIMEOUT_S
 
 TIMEOUT_S = 30
 
@@ -66,22 +68,46 @@ def router_for(lottery, server: dict | None, target: str):
     return ApiRouter(lottery.outputs.get("api_id") or "", lottery.region)
 
 
-class ApiError(Exception):
+class ApiError(ValueError):
     """The API refused a request: its error name and message."""
 
-    def __init__(self, status: int, answer: dict):
-        self.status, self.name = status, answer.get("error") or f"HTTP {status}"
-        super().__init__(f"{self.name}: {answer.get('message', '')}".rstrip(": "))
+    def __init__(self, status: int, answer: dict, said: str | None = None):
+        self.status, self.name, self.message = status, answer.get("error") or f"HTTP {status}", answer.get("message", "")
+        super().__init__(said or f"{self.name}: {self.message}".rstrip(": "))
 
 
-def call(router, method: str, path: str, body: dict | None = None, ok=(200, 201, 202)) -> dict:
-    """One JSON request; the answer, or ApiError."""
-    status, _, text = router.handle(method, path, {}, json.dumps(body) if body is not None else "")
+def exchange(router, method: str, path: str, body: dict | None = None) -> tuple[int, dict, dict]:
+    """One JSON request: status, headers, the answer (a proxy's page that is not JSON as its message)."""
+    status, headers, text = router.handle(method, path, {}, json.dumps(body) if body is not None else "")
     raw = text.decode() if isinstance(text, bytes) else text
     try:
         answer = json.loads(raw or "{}")
     except ValueError:
         answer = {"message": raw[:200]}
+    return status, headers, answer if isinstance(answer, dict) else {}
+
+
+def call(router, method: str, path: str, body: dict | None = None, ok=(200, 201, 202)) -> dict:
+    """One JSON request; the answer, or ApiError."""
+    status, _, answer = exchange(router, method, path, body)
     if status not in ok:
-        raise ApiError(status, answer if isinstance(answer, dict) else {})
+        raise ApiError(status, answer)
     return answer
+
+
+def finished(router, draw_id: str, started: float) -> dict:
+    """Poll GET /draws/{id} until the draw ends: its answer; TimeoutError once it outlasts a draw's
+    timeout from `started` (a perf_counter reading), ApiError if the API stops knowing it. Each GET
+    is a Lambda invocation (offline, in the server's process): poll less often as the draw goes on."""
+    delay = POLL_S
+    while True:
+        status, _, answer = exchange(router, "GET", f"/draws/{draw_id}")
+        if status != 200 or "status" not in answer:  # the server lost it, or is not the lottery's API
+            said = answer.get("error") or answer.get("message") or ""
+            raise ApiError(status, answer, f"GET /draws/{draw_id} answered {status} {said}".rstrip())
+        if answer["status"] != "RUNNING":
+            return answer
+        if time.perf_counter() - started > DRAW_TIMEOUT_S:
+            raise TimeoutError(f"draw {draw_id} still running after {DRAW_TIMEOUT_S} s")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)

@@ -1,7 +1,6 @@
 """`lottery night`: a draw night from the command line. Each subcommand is a call to the stack's
 API, the same call the page makes (api_client.py), so the command, the page and the API agree."""
 
-import csv
 import io
 import sys
 import time
@@ -10,12 +9,17 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .api_client import ApiError, call
+from .api_client import ApiError, call, finished
 from .progress import progress
-from .serve import POLL_S
-from .siblings import DRAW_TIMEOUT_S, cause_message, night_rows
+from .siblings import cause_message, night_rows
+from .siblings import night_csv as csv_text
 
 FORMATS = (".csv", ".xlsx")
+
+
+def night_id(shown: dict) -> str:
+    """The night a GET /night answer shows, to name an export after ("night" when none is open)."""
+    return (shown["night"] or {}).get("id", "night")
 
 
 def xlsx(rows: list[list[str]], title: str) -> bytes:
@@ -35,25 +39,9 @@ def xlsx(rows: list[list[str]], title: str) -> bytes:
     return out.getvalue()
 
 
-def csv_text(rows: list[list[str]]) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue()
-
-
-def _wait(router, draw_id: str) -> dict:
-    started, delay = time.monotonic(), POLL_S
-    while (answer := call(router, "GET", f"/draws/{draw_id}"))["status"] == "RUNNING":
-        if time.monotonic() - started > DRAW_TIMEOUT_S:
-            raise TimeoutError(f"draw {draw_id} still running after {DRAW_TIMEOUT_S} s")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.5)
-    return answer
-
-
 def _drawn(router, body: dict, what: str) -> int:
     with progress(what):
-        answer = _wait(router, call(router, "POST", "/draws", body)["draw_id"])
+        answer = finished(router, call(router, "POST", "/draws", body)["draw_id"], time.perf_counter())
     if answer["status"] != "SUCCEEDED":
         print(f"Draw {answer['draw_id']} failed: {answer.get('error')}: {cause_message(answer.get('cause'))}", file=sys.stderr)
         return 1
@@ -125,8 +113,7 @@ def _results(router, args) -> int:
         if out.suffix.lower() not in FORMATS:
             print(f"--out must end in {' or '.join(FORMATS)}, not {out.name}", file=sys.stderr)
             return 2
-        name = (shown["night"] or {}).get("id", "night")
-        out.write_bytes(xlsx(rows, name) if out.suffix.lower() == ".xlsx" else csv_text(rows).encode("utf-8-sig"))
+        out.write_bytes(xlsx(rows, night_id(shown)) if out.suffix.lower() == ".xlsx" else csv_text(rows).encode("utf-8-sig"))
         print(f"Wrote {len(rows) - 1} winner(s) to {out}")
         return 0
     sys.stdout.write(csv_text(rows))

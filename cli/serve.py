@@ -144,13 +144,13 @@ class Screen:
     def handle(self, method: str, target: str, headers: dict, body: str):
         path = urlsplit(target).path
         if method == "GET" and path == "/night/results.xlsx":
-            from .night import xlsx  # openpyxl, only when asked for
+            from .night import night_id, xlsx  # openpyxl, only when asked for
 
             status, answered, text = self.router.handle("GET", "/night", headers, "")
             if status != 200:
                 return status, answered, text
             shown = json.loads(text)
-            name = (shown["night"] or {}).get("id", "night")
+            name = night_id(shown)
             return 200, {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          "Content-Disposition": f'attachment; filename="{name}-results.xlsx"'}, xlsx(night_rows(shown), name)
         status, answered, text = self.router.handle(method, target, headers, body)

@@ -1,58 +1,24 @@
 """`lottery draw` while `lottery serve` holds the stack's state: the draw goes through the server's
 API (POST /draws, then GET /draws/{id} until it ends) and is printed as a draw in this process is."""
 
-import json
 import sys
 import time
-import urllib.error
-import urllib.request
 
+from .api_client import LocalRouter, exchange, finished
 from .progress import progress
 from .report import report_commitment, report_draw
-from .serve import POLL_S
-from .siblings import DRAW_TIMEOUT_S, cause_message, describe
+from .siblings import cause_message, describe
 
 
 class ServerGone(Exception):
     """The server that holds the state did not take the draw (it is stopping): wait for its lock instead."""
 
 
-def _http(url: str, body: dict | None = None) -> tuple[int, dict, dict]:
-    """One call to `lottery serve`: status, headers, JSON answer. No proxy: the server is on loopback."""
-    request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
-                                     method="GET" if body is None else "POST",
-                                     headers={} if body is None else {"Content-Type": "application/json"})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(request, timeout=30) as answer:
-            return answer.status, dict(answer.headers), json.loads(answer.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        try:
-            return error.code, dict(error.headers), json.loads(error.read() or b"{}")
-        except ValueError:
-            return error.code, dict(error.headers), {}
-
-
-def _finished(draw_url: str, started: float) -> dict:
-    """Poll GET /draws/{id} until the draw ends (TimeoutError once it outlasts a draw's timeout).
-    Each GET is a Lambda invocation in the server's process: poll less often as the draw goes on."""
-    delay = POLL_S
-    while True:
-        status, _, answer = _http(draw_url)
-        if status != 200 or "status" not in answer:  # the server lost it, or is not the lottery's API
-            raise ValueError(f"GET {draw_url} answered {status} {answer.get('error') or answer.get('message') or ''}".rstrip())
-        if answer["status"] != "RUNNING":
-            return answer
-        if time.perf_counter() - started > DRAW_TIMEOUT_S:
-            raise TimeoutError(f"still running after {DRAW_TIMEOUT_S} s")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.5)
-
-
 def _commit(url: str, by: str, args) -> int:
     """`lottery commit` through the server: POST /commitments, printed as a commitment in this process is."""
     try:
-        status, _, answer = _http(f"{url}/commitments", {"winners": args.winners, "public": args.public, "prize": args.prize})
+        status, _, answer = exchange(LocalRouter(url), "POST", "/commitments",
+                                     {"winners": args.winners, "public": args.public, "prize": args.prize})
     except (OSError, ValueError) as error:
         raise ServerGone(f"{by}: {getattr(error, 'reason', error)}") from None
     if status == 503:
@@ -73,7 +39,7 @@ def draw_through_server(holder: dict, args) -> int:
     body = {"commitment": args.commitment, "public_value": args.public_value} if args.commitment else {"winners": args.winners}
     with progress(f"Drawing {args.commitment or args.winners} through lottery serve"):
         try:
-            status, headers, answer = _http(f"{url}/draws", body)
+            status, _, answer = exchange(LocalRouter(url), "POST", "/draws", body)
         except (OSError, ValueError) as error:
             reason = getattr(error, "reason", error)
             if isinstance(reason, ConnectionRefusedError):  # it is stopping, and will let go of the state
@@ -85,7 +51,7 @@ def draw_through_server(holder: dict, args) -> int:
         if status == 202:
             draw_id = answer["draw_id"]
             try:
-                answer = _finished(url + headers["Location"], started)
+                answer = finished(LocalRouter(url), draw_id, started)
             except (OSError, ValueError) as error:  # the server stopped answering, or the draw outlasted its timeout
                 print(f"Lost sight of {draw_id} on {by}: {error}; `lottery draws` shows whether it was recorded",
                       file=sys.stderr)

@@ -22,6 +22,7 @@ if TYPE_CHECKING or CHECKOUT:
     from handlers.api import SCREEN_ROUTES
     from handlers.commitments import text as public_text
     from handlers.common import InvalidInput, InvalidRoster, plain, scan_all
+    from handlers.night import csv_text as night_csv
     from handlers.night import parse as parse_night
     from handlers.night import rows as night_rows
     from handlers.payloads import cause_message, execution_arn
@@ -36,6 +37,7 @@ else:
     from ..handlers.api import SCREEN_ROUTES
     from ..handlers.commitments import text as public_text
     from ..handlers.common import InvalidInput, InvalidRoster, plain, scan_all
+    from ..handlers.night import csv_text as night_csv
     from ..handlers.night import parse as parse_night
     from ..handlers.night import rows as night_rows
     from ..handlers.payloads import cause_message, execution_arn
@@ -60,5 +62,5 @@ def offline_stack() -> "type[OfflineStack]":
 
 __all__ = ["CHECKOUT", "DRAW_TIMEOUT_S", "SCREEN_ROUTES", "TEMPLATE", "CommitError", "InvalidInput", "InvalidRoster",
            "Lottery", "NotifyError", "StackConfigError", "StateBusy", "StateLock", "cause_message", "describe",
-           "execution_arn", "night_rows", "offline_stack", "parse_night", "parse_roster", "plain", "project_dir", "proofs",
+           "execution_arn", "night_csv", "night_rows", "offline_stack", "parse_night", "parse_roster", "plain", "project_dir", "proofs",
            "public_text", "scan_all", "seams", "state", "verifiable"]

@@ -280,7 +280,7 @@ class Replay:
             raise Mismatch(f"leaves {r['eligible']} who can win, but opening it leaves {expected}")
         self.night = {"id": r["night"], "presence": r["presence"], "remaining": {p["id"]: p["count"] for p in r["prizes"]},
                       "present": set(), "excluded": set()}
-        self._moved(r, live, 0 if r["presence"] else live["eligible"])
+        self._moved(r, live, expected)
         if r["presence"]:
             self.inside = set()
         tiers = ", ".join(f"{p['id']} x {p['count']}" for p in r["prizes"])

@@ -26,8 +26,6 @@ A draw night (night.py):
 
 import base64
 import binascii
-import csv
-import io
 import json
 import uuid
 from pathlib import Path
@@ -39,7 +37,7 @@ from . import batches, night, proofs
 from .commit_draw import CommitRefused
 from .commit_draw import invoke as invoke_commit
 from .commitments import text
-from .common import DRAW_ID, POOL_KEY, InvalidInput, client, int_setting, plain, query_all, setting, table, winners_count
+from .common import DRAW_ID, InvalidInput, client, int_setting, plain, query_all, setting, table, winners_count
 from .payloads import execution_arn, outcome
 
 PAGE_DEFAULT, PAGE_MAX = 20, 100
@@ -74,8 +72,9 @@ def start_draw(event) -> dict:
         if "commitment" in body or "public_value" in body:
             raise InvalidInput("a committed draw is drawn by its commitment and public value alone: its prize was committed")
         # Checked as Input Lottery Winners checks it, so that a redraw of someone who cannot forfeit is a 400.
-        night.tier(_pool(), body, table("WINNERS_TABLE"))
-        count = 1 if "redraw" in body else _prize_count(body)
+        pool = night.read_pool()
+        night.tier(pool, body, table("WINNERS_TABLE"))
+        count = 1 if "redraw" in body else _prize_count(body, pool)
         draw_id = f"Lottery-{uuid.uuid4()}"
         execution_input: dict = {"input": count, **{k: body[k] for k in ("prize", "redraw") if k in body}}
     elif isinstance(body, dict) and "commitment" in body:
@@ -98,10 +97,10 @@ def start_draw(event) -> dict:
     return respond(202, {"draw_id": draw_id, "status": "RUNNING", "winners": count}, {"Location": f"/draws/{draw_id}"})
 
 
-def _prize_count(body: dict) -> int:
-    """A prize's draw: `winners` if given, else as many as the prize has left, up to MAX_WINNERS
-    (a prize of more is drawn again until none are left)."""
-    left = night.remaining(_pool(), body["prize"])
+def _prize_count(body: dict, pool: dict) -> int:
+    """A prize's draw from `pool`: `winners` if given, else as many as the prize has left, up to
+    MAX_WINNERS (a prize of more is drawn again until none are left)."""
+    left = night.remaining(pool, body["prize"])
     if left < 1:
         raise InvalidInput(f"prize {body['prize']!r} has nothing left to draw on the open night")
     if "winners" in body:
@@ -112,15 +111,12 @@ def _prize_count(body: dict) -> int:
     return min(left, int_setting("MAX_WINNERS"))
 
 
-def _pool() -> dict:
-    return plain(table("DRAWS_TABLE").get_item(Key=POOL_KEY, ConsistentRead=True).get("Item") or {})
-
-
 def commit_draw(event) -> dict:
     body = _json_body(event)
     if isinstance(body, dict) and body.get("prize") is not None:  # a draw night's prize, drawn with a public value
-        night.tier(_pool(), {"prize": body["prize"]}, None)
-        count = _prize_count(body)
+        pool = night.read_pool()
+        night.tier(pool, {"prize": body["prize"]}, None)
+        count = _prize_count(body, pool)
     else:
         count = winners_count(body, "winners", int_setting("MAX_WINNERS"))
     public = text(body, "public", "what will be mixed in, which nobody knows yet")
@@ -233,8 +229,13 @@ def list_winners(event) -> dict:
     })
 
 
-def get_night(event=None) -> dict:
-    pool = _pool()
+def get_night(event) -> dict:
+    return respond(200, _night_state())
+
+
+def _night_state() -> dict:
+    """What GET /night answers (night.state)."""
+    pool = night.read_pool()
     winners = []
     if pool.get("night"):
         winners = query_all(table("WINNERS_TABLE"), IndexName=setting("WINNERS_BY_TIME_INDEX"),
@@ -245,18 +246,16 @@ def get_night(event=None) -> dict:
     names = [e["employee_name"] for e in batches.get_all(
         table("EMPLOYEE_TABLE"), [{"roster": pool["roster"], "lottery_serial": s} for s in shown],
         ProjectionExpression="employee_name")] if pool.get("roster") else []
-    return respond(200, night.state(pool, plain(winners), names))
+    return night.state(pool, plain(winners), names)
 
 
 def open_night(event) -> dict:
     night.Night().open(*night.parse(_json_body(event)))
-    return respond(201, json.loads(get_night()["body"]), {"Location": "/night"})
+    return respond(201, _night_state(), {"Location": "/night"})
 
 
 def checkin_code(event) -> dict:
-    found = _pool().get("night")
-    if not found:
-        raise night.NoNight("no draw night is open: open one first (`lottery night open`)")
+    found = night.opened(night.read_pool())
     return respond(200, {"night": found["id"], "checkin_code": found["checkin_code"]})
 
 
@@ -276,12 +275,10 @@ def exclude(event) -> dict:
 
 
 def results(event) -> dict:
-    shown = json.loads(get_night()["body"])
+    shown = _night_state()
     if (event.get("queryStringParameters") or {}).get("format") == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows(night.rows(shown))
         name = shown["night"]["id"] if shown["night"] else "night"
-        return {"statusCode": 200, "body": out.getvalue(), "headers": {
+        return {"statusCode": 200, "body": night.csv_text(night.rows(shown)), "headers": {
             "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}-results.csv"'}}
     return respond(200, {"rows": night.rows(shown)})
 

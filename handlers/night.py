@@ -16,6 +16,8 @@ employee_id index and swapped across the pool's line, never by scanning the rost
 - Importing a roster ends the night: the new roster's pool is everyone who never won.
 """
 
+import csv
+import io
 import re
 import secrets
 import time
@@ -98,9 +100,7 @@ def tier(pool: dict, request: dict, winners_table) -> dict:
         return {}
     if "prize" in request and "redraw" in request:
         raise InvalidInput("a redraw draws the prize its absent winner won: give redraw or prize, not both")
-    night = pool.get("night")
-    if not night:
-        raise NoNight("no draw night is open: open one first (`lottery night open`)")
+    night = opened(pool)
     if "redraw" in request:
         redraw = request["redraw"]
         if not (isinstance(redraw, dict) and redraw.keys() == {"draw_id", "employee_id"}):
@@ -117,6 +117,18 @@ def tier(pool: dict, request: dict, winners_table) -> dict:
     if prize not in {t["id"] for t in night["prizes"]}:
         raise InvalidInput(f"the night {night['id']} has no prize {prize!r}")
     return {"night": night["id"], "prize": prize}
+
+
+def read_pool() -> dict:
+    """The pool item, strongly consistent, as plain values ({} on a new stack)."""
+    return plain(table("DRAWS_TABLE").get_item(Key=POOL_KEY, ConsistentRead=True).get("Item") or {})
+
+
+def opened(pool: dict) -> dict:
+    """The pool's open night, or NoNight."""
+    if not pool.get("night"):
+        raise NoNight("no draw night is open: open one first (`lottery night open`)")
+    return pool["night"]
 
 
 def masked(name: str) -> str:
@@ -141,15 +153,12 @@ class Night:
         self.draws, self.ledger = setting("DRAWS_TABLE"), setting("LEDGER_TABLE")
         self.employee, self.winners = table("EMPLOYEE_TABLE"), table("WINNERS_TABLE")
 
-    def pool(self) -> dict:
-        return plain(table("DRAWS_TABLE").get_item(Key=POOL_KEY, ConsistentRead=True).get("Item") or {})
-
     def open(self, night: dict, excluded: list[str] | tuple = ()) -> dict:
         """Open `night` and exclude `excluded` (parse's): a `night` record, then an `exclude` record
         each; the pool item after. Every excluded id is found on the roster before anything is
         written. Opening the open night again as it was is a no-op; any other night whose id was
         used before is refused (check-ins and prize counts belong to one night)."""
-        pool = self.pool()
+        pool = read_pool()
         if not pool.get("roster_root"):
             raise InvalidInput("import a roster before opening a night (`lottery import`)")
         if (pool.get("night") or {}).get("id") == night["id"] and all(
@@ -161,7 +170,10 @@ class Night:
             raise InvalidInput(f"exclude at most {EXCLUDED_MAX} employees when opening a night, not {len(excluded)}:"
                                " exclude the rest with `lottery night exclude`")
         for employee in excluded:
-            self._on_roster(pool, employee)
+            try:
+                self._find(pool, employee)
+            except _Moved:  # there, and moved since the index saw them
+                pass
 
         def change(pool: dict):
             body = {"kind": "night", "at": ledger.now(), "night": night["id"], "name": night["name"],
@@ -177,7 +189,7 @@ class Night:
         self._change(change)
         for employee in excluded:
             self.exclude(employee)
-        return self.pool()
+        return read_pool()
 
     def check_in(self, employee: str, code: str | None) -> dict:
         """Mark `employee` present at the open night (its check-in code, if `code` is given, must
@@ -225,43 +237,34 @@ class Night:
         """The open night and `employee`'s item, or None if `mark` says they were marked for it
         already; `answer` says who and whether. A check-in's code is checked first: a caller
         without it learns nothing of the roster."""
-        night = self._night(pool)
+        night = opened(pool)
         if code is not None and code != night["checkin_code"]:
             raise InvalidInput("that check-in code is not this night's: scan the QR code on the screen again")
         item = self._find(pool, employee)
         answer.update(employee_id=employee, employee_name=masked(item["employee_name"]), already=item.get(mark) == night["id"])
         return None if answer["already"] else (night, item)
 
-    def _night(self, pool: dict) -> dict:
-        if not pool.get("night"):
-            raise NoNight("no draw night is open: open one first (`lottery night open`)")
-        return pool["night"]
-
     def _find(self, pool: dict, employee: str) -> dict:
-        """The live roster's item of `employee` (the index is eventually consistent: the item is read
-        again, strongly, and the transaction checks it is still there)."""
-        keys = self.employee.query(IndexName=setting("EMPLOYEE_BY_ID_INDEX"), KeyConditionExpression=Key("employee_id").eq(employee)
-                                   & Key("roster").eq(pool.get("roster", "")))["Items"]
-        item = self.employee.get_item(Key={"roster": pool.get("roster", ""), "lottery_serial": keys[0]["lottery_serial"]},
-                                      ConsistentRead=True).get("Item") if keys else None
+        """The live roster's item of `employee`. The index is eventually consistent: an id it does not
+        find is asked for again (MISSES times) before NotOnRoster, and the item it names is read
+        again, strongly (_Moved if someone else is there now), and checked by the transaction."""
+        roster = pool.get("roster", "")
+        for attempt in range(MISSES):
+            keys = self.employee.query(IndexName=setting("EMPLOYEE_BY_ID_INDEX"),
+                                       KeyConditionExpression=Key("employee_id").eq(employee) & Key("roster").eq(roster))["Items"]
+            if keys:
+                break
+            if attempt < MISSES - 1:
+                batches.backoff(attempt)
+        else:
+            raise NotOnRoster(f"{employee} is not on the live roster")
+        item = self.employee.get_item(Key={"roster": roster, "lottery_serial": keys[0]["lottery_serial"]},
+                                      ConsistentRead=True).get("Item")
         if item is None:
             raise NotOnRoster(f"{employee} is not on the live roster")
         if item["employee_id"] != employee:
             raise _Moved()
         return plain(item)
-
-    def _on_roster(self, pool: dict, employee: str) -> None:
-        """NotOnRoster unless `employee` is on the live roster, asked MISSES times (the index may lag)."""
-        for attempt in range(MISSES):
-            try:
-                self._find(pool, employee)
-                return
-            except _Moved:  # there, and moved since the index saw them
-                return
-            except NotOnRoster:
-                if attempt == MISSES - 1:
-                    raise
-                batches.backoff(attempt)
 
     def _swap(self, pool: dict, moved: dict, to: int) -> list[dict]:
         """Puts that move `moved` (an item, changed) to serial `to` and whoever is there to its place."""
@@ -284,18 +287,11 @@ class Night:
         Night changes are put in one order by the pool's night_changed (the last one's record
         number): each is conditional on it being what was read, so two changes made from one
         reading (a double tap, a check-in racing an exclusion) cannot both be written."""
-        misses = 0
         for attempt in range(batches.TRIES * 2):
-            pool = self.pool()
+            pool = read_pool()
             try:
                 changed = change(pool)
             except _Moved:
-                batches.backoff(min(attempt, 5))
-                continue
-            except NotOnRoster:
-                misses += 1
-                if misses >= MISSES:
-                    raise
                 batches.backoff(min(attempt, 5))
                 continue
             if changed is None:
@@ -355,6 +351,13 @@ def state(pool: dict, winners: list[dict], names: list[str]) -> dict:
 
 
 COLUMNS = ("prize", "prize_name", "employee_id", "employee_name", "status", "replaces", "draw_id", "drawn_at")
+
+
+def csv_text(table: list[list[str]]) -> str:
+    """The results (rows') as CSV: what the API's and the command's CSV exports hold."""
+    out = io.StringIO()
+    csv.writer(out).writerows(table)
+    return out.getvalue()
 
 
 def rows(shown: dict) -> list[list[str]]:
