@@ -15,7 +15,7 @@ from .api_client import LocalRouter, router_for
 from .aws import TargetError, connect
 from .progress import progress
 from .report import report_commitment, report_draw
-from .serve import POLL_S, NoApi, cmd_serve
+from .serve import AWS_PORT, POLL_S, NoApi, PortTaken, cmd_serve
 from .serve_client import ServerGone, draw_through_server
 from .siblings import (
     CommitError,
@@ -243,6 +243,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--phones", action="store_true",
                        help="offline: listen on every network, not only 127.0.0.1, so that phones can open the page, read"
                             " the results and check in (and nothing else: the organiser's actions stay on this machine)")
+    serve.add_argument("--aws", action="store_true",
+                       help="offline: also serve the stack as an AWS endpoint on 127.0.0.1 for the AWS CLI and SDKs"
+                            " (it prints what to export, and writes it to <state dir>/<stack>.aws.env)")
+    serve.add_argument("--aws-port", type=int, help=f"with --aws: its port (default {AWS_PORT}; 0 picks a free one)")
     serve.set_defaults(run=cmd_serve)
     drawing = commands.add_parser("graph", parents=[common], help="draw the workflow, optionally the path of one draw")
     drawing.add_argument("--format", choices=("mermaid", "dot", "png"), default="mermaid")
@@ -301,6 +305,10 @@ def _run(args) -> int:
 def main(argv=None) -> int:
     top = parser()
     args = top.parse_args(argv)
+    if args.command == "serve" and args.aws_port is not None and not args.aws:
+        top.error("--aws-port is the port of --aws's endpoint: give --aws too")
+    if args.command == "serve" and args.aws and args.target == "aws":
+        top.error("--aws serves the offline stack as an AWS endpoint; with --target aws, AWS is the endpoint")
     if args.command == "draw" and (args.commitment is None) != (args.public_value is None):
         top.error("--commitment and --public-value go together: the committed draw, and the value it mixes in")
     try:  # checked as the workflow checks them: a start it would refuse would use up the draw's id
@@ -348,7 +356,7 @@ def main(argv=None) -> int:
             state.remove_leftovers(state.state_file(args.state_dir, args.stack))
             args.lock = lock
             return _run(args)
-    except (StackConfigError, state.StateError, InvalidRoster, TargetError, NotifyError, CommitError, NoApi, StateBusy,
+    except (StackConfigError, state.StateError, InvalidRoster, TargetError, NotifyError, CommitError, NoApi, PortTaken, StateBusy,
             proofs.NoSuchDraw, RuntimeError) as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 2

@@ -15,14 +15,21 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 
+from .aws_endpoint import Endpoint, describe, env_file, environment, write_env
 from .siblings import DRAW_TIMEOUT_S, SCREEN_ROUTES, night_rows
 
+AWS_PORT = 4566  # `lottery serve --aws`: the port AWS tools know for a local endpoint (LocalStack's)
 POLL_S = 0.05  # how often a stopping server looks whether its draws have ended (and a client at a draw)
+
+
+T = TypeVar("T")
 
 
 class NoApi(Exception):
@@ -203,12 +210,17 @@ def cmd_serve(lottery, args) -> int:
         return 0
     screen, saving, stopped = Screen(ApiRouter(lottery.outputs["api_id"], lottery.region), None), threading.Lock(), threading.Event()
 
-    class Router:  # no draw starts while the state is being saved, nor once the last save is done
+    @contextlib.contextmanager
+    def writing() -> Iterator[bool]:  # whether to go on: no request runs while the state is saved, nor after the last save
+        with saving:
+            yield not stopped.is_set()
+
+    class Router:
         def handle(self, method, *request):
             if method != "POST":
                 return screen.handle(method, *request)
-            with saving:
-                if stopped.is_set():
+            with writing() as open_:
+                if not open_:
                     return 503, {"Content-Type": "application/json"}, json.dumps({"message": "lottery serve is stopping"})
                 return screen.handle(method, *request)
 
@@ -216,35 +228,58 @@ def cmd_serve(lottery, args) -> int:
         # After each request, if no draw runs: a save never holds half a draw (nor the pool's lease);
         # the items that changed meanwhile wait in changes.py for the next. One thread at a time saves,
         # so an item read earlier never overwrites the same item read later.
-        with saving:
-            if not stopped.is_set() and not _running(lottery):
+        with writing() as open_:
+            if open_ and not _running(lottery):
                 lottery.saved()
 
-    server = make_server(Router(), args.port, save, "0.0.0.0" if args.phones else "127.0.0.1")
+    server = listening(args.port, lambda: make_server(Router(), args.port, save, "0.0.0.0" if args.phones else "127.0.0.1"))
     port = server.server_address[1]
     screen.public_url = _public_url(port) if args.phones else None
     server.public_host = urlsplit(screen.public_url).netloc if screen.public_url else None  # type: ignore[attr-defined]
-    if args.lock:  # a `lottery draw` that finds the state held now draws through this server
-        args.lock.record(command="serve", url=f"http://127.0.0.1:{port}")
-    phones = f"; phones: {screen.public_url}#phone" if screen.public_url else ""
-    print(f"Serving stack {args.stack}'s API on http://127.0.0.1:{port} (POST /commitments, POST /draws, GET /draws/{{id}},"
-          f" GET /draws/{{id}}/proof, GET /winners, the draw night's /night routes) and its page at http://127.0.0.1:{port}/"
-          f"{phones}; Ctrl-C stops", flush=True)
-    terminate = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        with saving:  # let the draws the server started end, so the last save holds them whole
-            deadline = time.monotonic() + DRAW_TIMEOUT_S
-            while _running(lottery) and time.monotonic() < deadline:
-                time.sleep(POLL_S)
-            lottery.saved()
-            stopped.set()
-        signal.signal(signal.SIGTERM, terminate)
+    with contextlib.ExitStack() as serving:  # undone from the last: the endpoint, the API, then the last save
+        serving.callback(_last_save, lottery, saving, stopped)
+        serving.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, _interrupt))  # `kill` stops it as Ctrl-C does
+        serving.callback(server.server_close)
+        endpoint = None
+        if args.aws:
+            aws_port = AWS_PORT if args.aws_port is None else args.aws_port
+            endpoint = serving.enter_context(listening(aws_port, lambda: Endpoint(lottery, aws_port, writing, save)))
+        if args.lock:  # a `lottery draw` that finds the state held now draws through this server
+            args.lock.record(command="serve", url=f"http://127.0.0.1:{port}")
+        phones = f"; phones: {screen.public_url}#phone" if screen.public_url else ""
+        print(f"Serving stack {args.stack}'s API on http://127.0.0.1:{port} (POST /commitments, POST /draws, GET /draws/{{id}},"
+              f" GET /draws/{{id}}/proof, GET /winners, the draw night's /night routes) and its page at http://127.0.0.1:{port}/"
+              f"{phones}; Ctrl-C stops", flush=True)
+        if endpoint:
+            variables = environment(endpoint.url, lottery.region, lottery.outputs)
+            path = env_file(args.state_dir, args.stack)
+            write_env(path, variables)
+            serving.callback(path.unlink, missing_ok=True)
+            print(describe(endpoint, path, variables), end="", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
     return 0
+
+
+class PortTaken(Exception):
+    """A port `lottery serve` was told to listen on is in use."""
+
+
+def listening(port: int, make: Callable[[], T]) -> T:
+    """make(), a server listening on `port`; PortTaken if the port is in use."""
+    try:
+        return make()
+    except OSError as error:
+        raise PortTaken(f"cannot listen on port {port}: {error.strerror}; choose another, or 0 for any free one") from None
+
+
+def _last_save(lottery, saving: threading.Lock, stopped: threading.Event) -> None:
+    with saving:  # let the draws the server started end, so the last save holds them whole
+        deadline = time.monotonic() + DRAW_TIMEOUT_S
+        while _running(lottery) and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+        lottery.saved()
+        stopped.set()
 
 
 def _interrupt(signum, frame):

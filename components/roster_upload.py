@@ -1,5 +1,5 @@
-"""Seed 004: a private bucket whose `.csv` uploads import themselves, or are rejected by line; a
-notice says which, with the counts."""
+"""Seed 004: a private bucket whose `.csv` uploads (and the seed's `request-items.json`, as
+`.json`) import themselves, or are rejected by line; a notice says which, with the counts."""
 
 import re
 
@@ -10,7 +10,7 @@ from . import functions
 from .draw import Draw
 from .scope import Scope
 
-ROSTER_SUFFIX = ".csv"
+ROSTER_SUFFIXES = (".csv", ".json")  # what parse_roster reads
 
 
 def bucket_prefix(prefix: str) -> str:
@@ -60,8 +60,8 @@ def build(scope: Scope, code: functions.Code, draw: Draw, dead_letters: aws.sqs.
     )
     aws.s3.BucketNotification(
         f"{name}-roster-notification", bucket=bucket.id,
-        lambda_functions=[{"lambda_function_arn": importer.arn, "events": ["s3:ObjectCreated:*"],
-                           "filter_suffix": ROSTER_SUFFIX}],
+        lambda_functions=[{"lambda_function_arn": importer.arn, "events": ["s3:ObjectCreated:*"], "filter_suffix": suffix}
+                          for suffix in ROSTER_SUFFIXES],
         opts=scope.opts(depends_on=[allow_s3]),
     )
     return bucket.bucket, importer

@@ -1,6 +1,7 @@
 """Through the `lottery` command: bad draws and bad rosters are refused by name; the state file is kept."""
 
 import shutil
+import socket
 
 import pytest
 
@@ -72,3 +73,24 @@ def test_the_cli_refuses_a_roster_it_cannot_read(capsys, state_dir, tmp_path):
     assert code == 2 and "cannot read" in err
     code, _, err = run(capsys, "import", str(tmp_path / "missing.csv"), "--state-dir", str(state_dir))
     assert code == 2 and "cannot read" in err
+
+
+@pytest.mark.parametrize("args, error", [
+    (["--aws-port", "4566"], "--aws-port is the port of --aws's endpoint: give --aws too"),
+    (["--aws", "--target", "aws"], "--aws serves the offline stack as an AWS endpoint; with --target aws, AWS is the endpoint"),
+])
+def test_serve_refuses_aws_endpoint_options_that_do_not_go_together(capsys, tmp_path, args, error):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["serve", *args, "--state-dir", str(tmp_path)])
+    assert exit_.value.code == 2 and error in capsys.readouterr().err and not any(tmp_path.iterdir())
+
+
+def test_serve_says_which_port_is_taken_and_keeps_the_state(capsys, state_dir):
+    before = saved_items(state_dir / "dev.sqlite")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(capsys, "serve", "--port", "0", "--aws", "--aws-port", str(port), "--state-dir", str(state_dir))
+    assert code == 2 and err.startswith(f"PortTaken: cannot listen on port {port}: Address already in use")
+    assert saved_items(state_dir / "dev.sqlite") == before and not (state_dir / "dev.aws.env").exists()

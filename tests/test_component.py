@@ -312,9 +312,9 @@ def test_roster_upload_resources(deployed):
     encryption = mocks.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]
     assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
     assert mocks.of_type("aws:s3/bucketVersioning:BucketVersioning")[0].inputs["versioningConfiguration"] == {"status": "Enabled"}
-    (notification,) = mocks.of_type("aws:s3/bucketNotification:BucketNotification")[0].inputs["lambdaFunctions"]
-    assert notification == {"lambdaFunctionArn": arn(mocks, FUNCTION, "-importroster"),
-                            "events": ["s3:ObjectCreated:*"], "filterSuffix": ".csv"}
+    notifications = mocks.of_type("aws:s3/bucketNotification:BucketNotification")[0].inputs["lambdaFunctions"]
+    assert notifications == [{"lambdaFunctionArn": arn(mocks, FUNCTION, "-importroster"),
+                              "events": ["s3:ObjectCreated:*"], "filterSuffix": suffix} for suffix in (".csv", ".json")]
     s3_permission = [x for x in mocks.of_type("aws:lambda/permission:Permission") if x.inputs["principal"] == "s3.amazonaws.com"][0]
     assert (s3_permission.inputs["sourceArn"], s3_permission.inputs["sourceAccount"]) == (
         f"arn:{p}:s3:::{exports['roster_bucket']}", "123456789012")

@@ -9,6 +9,7 @@ import pytest
 from conftest import live_roster
 from handlers import winner_events
 from twin.faults import Fault, inject
+from twin.program import SAMPLE_ROSTER
 from twin.stack import OfflineStack
 
 ROSTER = "employee_id,employee_name,employee_entry_date\nx1,Xi,20240101\nx2,Yu,20240102\nx3,Zo,20240103\n"
@@ -50,6 +51,15 @@ def test_an_uploaded_roster_is_imported_and_drawable(dev):
 def test_a_pipe_delimited_upload_is_imported_too(dev):
     dev.upload_roster("employee_id|employee_name\np1|Pat\np2|Sam\n", "hr-export.csv")
     assert [e["employee_id"] for e in employees(dev)] == ["p1", "p2"]
+
+
+def test_the_seeds_request_items_json_uploaded_is_imported_and_other_files_are_not(dev):
+    dev.upload_roster("employee_id,employee_name\nq1,Qi\n", "notes.txt")  # becomes notes.txt.csv: imported
+    boto3.client("s3", region_name=dev.region).put_object(Bucket=dev.outputs["roster_bucket"], Key="readme.txt", Body=b"x")
+    assert [e["employee_id"] for e in employees(dev)] == ["q1"] and len(dev.roster_notices()) == 1  # a .txt starts nothing
+    dev.upload_roster(SAMPLE_ROSTER.read_text(), "request-items.json")
+    assert "request-items.json is the live roster" in dev.roster_notices()[-1]
+    assert [e["employee_id"] for e in employees(dev)] == [f"{n:03}" for n in range(1, 11)]
 
 
 def test_a_bad_upload_changes_nothing_and_its_rejection_names_the_line(dev):

@@ -78,8 +78,8 @@ class Lottery:
         bucket = self.outputs.get("roster_bucket")
         if not bucket:
             raise NotifyError("this stack has no roster bucket (lottery:rosterUpload) or its outputs were not read (use --stack)")
-        if not key.endswith(".csv"):
-            key += ".csv"  # only .csv uploads trigger the import
+        if not key.endswith((".csv", ".json")):
+            key += ".csv"  # only these uploads trigger the import (components/roster_upload.py)
         boto3.client("s3", region_name=self.region).put_object(Bucket=bucket, Key=key, Body=text.encode())
         self.saved()
 

@@ -16,6 +16,8 @@ The hooks of a session; why each exists is told where its replacement lives:
 - the clocks of moto's ASL Retry and of botocore's backoff: their sleeps scaled (retries.py);
 - moto's ASL parser: `AmazonStateLanguageParser.parse` keeps each definition's tree, one parse at
   a time (asl_parse.py);
+- moto's Step Functions: `StepFunctionsParserBackend.start_execution` names an execution started
+  without a name, as AWS does (execution_names.py);
 - moto's Step Functions integrations: `boto_client_for` shares one client per region and service
   (sfn_clients.py);
 - moto's URL table: API Gateway v2 URLs reach moto's apigatewayv2 backend first, so the REST API
@@ -96,9 +98,10 @@ def _hooks() -> list[tuple[object, str, object]]:
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
         from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
         from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     # Imported here, before anything is replaced: each keeps the original it wraps.
-    from . import asl_parse, changes, faults, lambdas, retries, sfn_clients, transactions
+    from . import asl_parse, changes, execution_names, faults, lambdas, retries, sfn_clients, transactions
 
     _check("_invoke_lambda" in vars(LambdaFunction), "moto's LambdaFunction._invoke_lambda")
     _check(type(os.environ) is os._Environ, "os.environ (an os._Environ)")
@@ -108,6 +111,9 @@ def _hooks() -> list[tuple[object, str, object]]:
     _check(isinstance(vars(AmazonStateLanguageParser).get("parse"), staticmethod)
            and isinstance(vars(Preprocessor).get("_query_language_per_scope"), list),
            "moto's ASL parser (AmazonStateLanguageParser.parse, Preprocessor._query_language_per_scope)")
+    start = vars(StepFunctionsParserBackend).get("start_execution")
+    _check(callable(start) and _takes(start, "self", "state_machine_arn", "name"),
+           "moto's StepFunctionsParserBackend.start_execution(self, state_machine_arn, name, ...)")
     _check(getattr(lambda_eval_utils, "boto_client_for", None) is sfn_clients.moto_client_for,
            "moto's Step Functions boto_client_for")
     _check(callable(getattr(moto_utils, "create_loader", None)) and isinstance(backend_index.backend_url_patterns, list),
@@ -141,6 +147,7 @@ def _hooks() -> list[tuple[object, str, object]]:
         (retrier_decl, "time", retries.scaled_time),
         (endpoint, "time", retries.scaled_time),
         (AmazonStateLanguageParser, "parse", staticmethod(asl_parse.parse)),
+        (StepFunctionsParserBackend, "start_execution", Around(execution_names.around_start_execution)),
         *((module, "boto_client_for", sfn_clients.client_for) for module in integrations),
         (backend_index, "backend_url_patterns", [http_apis, *backend_index.backend_url_patterns]),
         (moto_utils, "create_loader", _shared_loader),
