@@ -190,6 +190,13 @@ def cmd_reset(args) -> int:
     return 0
 
 
+def port(text: str) -> int:
+    """A TCP port to listen on: 0 (any free one) to 65535."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: 0 (any free one) to 65535")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--stack", default="dev",
@@ -239,14 +246,14 @@ def parser() -> argparse.ArgumentParser:
     night.add_parser(commands, common, cmd_night)
     serve = commands.add_parser("serve", parents=[common],
                                 help="serve the stack's HTTP API and the draw night's page (offline, or signing for --target aws)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--port", type=port, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--phones", action="store_true",
                        help="offline: listen on every network, not only 127.0.0.1, so that phones can open the page, read"
                             " the results and check in (and nothing else: the organiser's actions stay on this machine)")
     serve.add_argument("--aws", action="store_true",
                        help="offline: also serve the stack as an AWS endpoint on 127.0.0.1 for the AWS CLI and SDKs"
                             " (it prints what to export, and writes it to <state dir>/<stack>.aws.env)")
-    serve.add_argument("--aws-port", type=int, help=f"with --aws: its port (default {AWS_PORT}; 0 picks a free one)")
+    serve.add_argument("--aws-port", type=port, help=f"with --aws: its port (default {AWS_PORT}; 0 picks a free one)")
     serve.set_defaults(run=cmd_serve)
     drawing = commands.add_parser("graph", parents=[common], help="draw the workflow, optionally the path of one draw")
     drawing.add_argument("--format", choices=("mermaid", "dot", "png"), default="mermaid")

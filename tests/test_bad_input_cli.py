@@ -78,6 +78,8 @@ def test_the_cli_refuses_a_roster_it_cannot_read(capsys, state_dir, tmp_path):
 @pytest.mark.parametrize("args, error", [
     (["--aws-port", "4566"], "--aws-port is the port of --aws's endpoint: give --aws too"),
     (["--aws", "--target", "aws"], "--aws serves the offline stack as an AWS endpoint; with --target aws, AWS is the endpoint"),
+    (["--aws", "--aws-port", "65536"], "argument --aws-port: '65536' is not a port: 0 (any free one) to 65535"),
+    (["--port", "-1"], "argument --port: '-1' is not a port: 0 (any free one) to 65535"),
 ])
 def test_serve_refuses_aws_endpoint_options_that_do_not_go_together(capsys, tmp_path, args, error):
     with pytest.raises(SystemExit) as exit_:
