@@ -50,16 +50,16 @@ def main() -> None:
     lock = threading.Lock()
 
     @contextlib.contextmanager
-    def writing():  # as `lottery serve` answers a request: between two saves
+    def writing(wait_s):  # as `lottery serve` answers a request: between two saves
         with lock:
-            yield True
+            yield None
 
     roster = "employee_id,employee_name\n" + "".join(f"e{i},Employee {i}\n" for i in range(4 * args.draws + 40))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line a request
     with tempfile.TemporaryDirectory() as state_dir, OfflineStack("dev", Path(state_dir)) as stack, \
             contextlib.redirect_stdout(io.StringIO()), Endpoint(stack, 0, writing, lambda: None) as served:  # and its announcements
         stack.import_roster(roster)
-        env = environment(served.url, stack.region, stack.outputs)
+        env = environment(served.url, stack.region, stack.outputs, "")
         sfn = boto3.client("stepfunctions", endpoint_url=served.url, region_name=stack.region,
                            aws_access_key_id="testing", aws_secret_access_key="testing")
 

@@ -5,30 +5,43 @@ into in this process: an execution the AWS CLI starts runs the deployed handlers
 twin's Lambda runner, and what a client writes is in the same tables `lottery serve` saves.
 """
 
+import io
 import json
+import re
 import shlex
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from urllib.parse import parse_qs
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # moto checks no signature
 TICK_S = 0.5  # how often the endpoint saves the draws its clients started, and prints their announcements
+WAIT_S = 30.0  # how long a request waits for a save, or another request, to end before a 503
+IDLE_S = 60.0  # a connection silent this long is closed: a client that stalls mid-request holds nothing
+UNSAVED = {"sqs"}  # writes nothing the state keeps, and may wait (ReceiveMessage polls up to 20 s): never waits for a save
+SERVICE = re.compile(r"Credential=[^/,]*/\d{8}/[^/]*/([^/]+)/aws4_request")  # SigV4's scope: .../<date>/<region>/<service>/...
+Writing = Callable[[float], AbstractContextManager[str | None]]
 
 
-def guarded(app: Callable, port: int, writing: Callable[[], AbstractContextManager[bool]]) -> Callable:
-    """`app` (WSGI) answering one request at a time, between the server's saves (`writing()` yields
-    False once the last save is done), and refusing what is not an AWS client on this machine."""
+def guarded(app: Callable, port: int, writing: Writing) -> Callable:
+    """`app` (WSGI) for AWS clients on this machine only; each request answered whole between two
+    of the server's saves (`writing`), and none after the last."""
     hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")}
 
     def wsgi(environ, start_response):
-        refused = _refused(environ, hosts)
+        service = _service(environ)
+        refused = _refused(environ, hosts, service)
         if refused is None:
-            with writing() as open_:
-                if open_:  # the whole answer made inside: nothing is written after the last save
+            _read_body(environ)  # before waiting: a client slow to send holds up nobody
+            if service in UNSAVED:
+                return list(app(environ, start_response))
+            with writing(WAIT_S) as busy:
+                if not busy:  # the whole answer made here: nothing is written after the last save
                     return list(app(environ, start_response))
-                refused = "503 Service Unavailable", "ServiceUnavailable", "lottery serve is stopping"
+                refused = "503 Service Unavailable", "ServiceUnavailable", busy
         status, kind, message = refused
         start_response(status, [("Content-Type", "application/x-amz-json-1.0")])
         return [json.dumps({"__type": kind, "message": message}).encode()]
@@ -36,31 +49,50 @@ def guarded(app: Callable, port: int, writing: Callable[[], AbstractContextManag
     return wsgi
 
 
-def _refused(environ: dict, hosts: set[str]) -> tuple[str, str, str] | None:
-    """Why a request is not served, if it is not. An AWS client sends neither an Origin nor a Host
-    other than the endpoint's; a web page open in a browser on this machine would (moto's app
-    allows every origin). moto's own controls (/moto-api/, its reset among them) would wipe the
-    deployed stack."""
+def _service(environ: dict) -> str | None:
+    """The service a SigV4-signed request is for: from its Authorization header, or a presigned URL's query."""
+    if found := SERVICE.search(environ.get("HTTP_AUTHORIZATION", "")):
+        return found.group(1)
+    scope = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0].split("/")
+    return scope[3] if len(scope) == 5 else None
+
+
+def _refused(environ: dict, hosts: set[str], service: str | None) -> tuple[str, str, str] | None:
+    """Why a request is not served, if it is not. Every AWS client signs its requests (SigV4), and
+    sends neither an Origin nor a Host other than the endpoint's; a web page open in a browser on
+    this machine can do none of that (moto's app would allow it every origin). moto's own controls
+    (its reset among them, reached by path or by a signature for "motoapi") would wipe the stack."""
     host = environ.get("HTTP_HOST", "")
+    path = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
     if host not in hosts and not any(host.endswith("." + h) for h in hosts):  # and S3's bucket.localhost:port
         return "403 Forbidden", "AccessDeniedException", f"Host {host!r} is not this endpoint's"
     if "HTTP_ORIGIN" in environ:
         return "403 Forbidden", "AccessDeniedException", "requests from web pages are not served"
-    if environ.get("PATH_INFO", "").startswith("/moto-api"):
+    if service is None:
+        return "403 Forbidden", "MissingAuthenticationTokenException", "sign requests with SigV4, as every AWS client does"
+    if service == "motoapi" or not path.startswith("/") or path.startswith("/moto-api"):
         return "403 Forbidden", "AccessDeniedException", "moto's own controls are not served: they would undeploy the stack"
     return None
 
 
-def environment(url: str, region: str, outputs: dict) -> dict[str, str]:
+def _read_body(environ: dict) -> None:
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    body = stream.read(int(length)) if length else stream.read() if environ.get("wsgi.input_terminated") else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+
+
+def environment(url: str, region: str, outputs: dict, api_url: str) -> dict[str, str]:
     """What a client's shell needs: the endpoint, dummy credentials, the stack's region, and the
-    stack's outputs by name (STATE_MACHINE_ARN, EMPLOYEE_TABLE, ..., INPUTWINNERS_FUNCTION)."""
-    found = {"AWS_ENDPOINT_URL": url, **CREDENTIALS, "AWS_DEFAULT_REGION": region}
+    stack's outputs by name (STATE_MACHINE_ARN, EMPLOYEE_TABLE, ..., INPUTWINNERS_FUNCTION), with
+    API_URL the API that `lottery serve` serves."""
+    found = {"AWS_ENDPOINT_URL": url, **CREDENTIALS, "AWS_DEFAULT_REGION": region, "AWS_REGION": region}
     for key, value in outputs.items():
         if key == "function_names":
             found |= {f"{name}_FUNCTION".upper(): function for name, function in value.items()}
         elif isinstance(value, str) and value:
             found[key.upper()] = value
-    return found
+    return found | {"API_URL": api_url}
 
 
 def env_file(state_dir: Path, stack: str) -> Path:
@@ -78,15 +110,22 @@ class Endpoint:
     """moto's server app on 127.0.0.1:`port`, guarded, in a thread of its own; while it runs, a
     ticker saves what its clients' draws wrote (`save`) and prints each new announcement."""
 
-    def __init__(self, lottery, port: int, writing: Callable[[], AbstractContextManager[bool]], save: Callable[[], None]):
+    def __init__(self, lottery, port: int, writing: Writing, save: Callable[[], None]):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        self.lottery, self.save, self.ended = lottery, save, threading.Event()
+        class Handler(MotoRequestHandler):
+            timeout = IDLE_S
+
+            def log_request(self, code="-", size="-"):  # the failures only: a client polls
+                if str(code).isdigit() and int(code) >= 400:
+                    super().log_request(code, size)
+
+        self.lottery, self.save, self.ended, self.looking = lottery, save, threading.Event(), threading.Lock()
         moto = DomainDispatcherApplication(create_backend_app)
         # Bound here: werkzeug's own bind prints and exits the process when the port is taken (OSError here).
         with socket.create_server(("127.0.0.1", port), backlog=128) as listening:
-            self.server = make_server("127.0.0.1", port, moto, threaded=True, request_handler=MotoRequestHandler,
+            self.server = make_server("127.0.0.1", port, moto, threaded=True, request_handler=Handler,
                                       fd=listening.fileno())  # werkzeug listens on a copy of it
         self.port = self.server.server_address[1]  # known once it listens (port 0 picks one)
         self.server.app = guarded(moto, self.port, writing)
@@ -106,24 +145,26 @@ class Endpoint:
         self.server.server_close()
         for thread in self.threads:
             thread.join()
-        self.announce()
 
     def _tick(self) -> None:
         while not self.ended.wait(TICK_S):
-            self.announce()
-            self.save()
+            try:
+                self.announce()
+                self.save()
+            except Exception as error:  # a client may delete what it reads (a topic, a table): the next tick tries again
+                print(f"lottery serve --aws: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
 
     def announce(self) -> None:
         """Print the messages published on the Notification topic since the last look: what the
         seed's e-mail subscribers receive."""
-        sent = self.lottery.announcements()
-        for message in sent[self.announced:]:
-            print(f"Notification: {message}", flush=True)
-        self.announced = len(sent)
+        with self.looking:
+            sent = self.lottery.announcements()
+            for message in sent[self.announced:]:
+                print(f"Notification: {message}", flush=True)
+            self.announced = len(sent)
 
 
 def describe(endpoint: Endpoint, env_path: Path, variables: dict[str, str]) -> str:
     lines = "".join(f"  export {k}={shlex.quote(v)}\n" for k, v in variables.items())
     return (f"AWS endpoint on {endpoint.url} (DynamoDB, Step Functions, Lambda, S3, SNS, ...: the stack as deployed)."
             f" In another terminal: . {env_path}\n{lines}")
-

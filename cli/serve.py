@@ -211,36 +211,44 @@ def cmd_serve(lottery, args) -> int:
     screen, saving, stopped = Screen(ApiRouter(lottery.outputs["api_id"], lottery.region), None), threading.Lock(), threading.Event()
 
     @contextlib.contextmanager
-    def writing() -> Iterator[bool]:  # whether to go on: no request runs while the state is saved, nor after the last save
-        with saving:
-            yield not stopped.is_set()
+    def writing(wait_s: float = -1) -> Iterator[str | None]:
+        """Why a request may not write now, or None while it may: no request writes while the state
+        is being saved, nor after the last save. `wait_s`: how long to wait for a save (or a request
+        that writes) to end; -1, for as long as it takes."""
+        if not saving.acquire(timeout=wait_s):
+            yield f"the state was busy for {wait_s:g} s"
+            return
+        try:
+            yield "lottery serve is stopping" if stopped.is_set() else None
+        finally:
+            saving.release()
 
     class Router:
         def handle(self, method, *request):
             if method != "POST":
                 return screen.handle(method, *request)
-            with writing() as open_:
-                if not open_:
-                    return 503, {"Content-Type": "application/json"}, json.dumps({"message": "lottery serve is stopping"})
+            with writing() as refused:
+                if refused:
+                    return 503, {"Content-Type": "application/json"}, json.dumps({"message": refused})
                 return screen.handle(method, *request)
 
     def save():
         # After each request, if no draw runs: a save never holds half a draw (nor the pool's lease);
         # the items that changed meanwhile wait in changes.py for the next. One thread at a time saves,
         # so an item read earlier never overwrites the same item read later.
-        with writing() as open_:
-            if open_ and not _running(lottery):
+        with writing() as refused:
+            if not refused and not _running(lottery):
                 lottery.saved()
 
     server = listening(args.port, lambda: make_server(Router(), args.port, save, "0.0.0.0" if args.phones else "127.0.0.1"))
     port = server.server_address[1]
     screen.public_url = _public_url(port) if args.phones else None
     server.public_host = urlsplit(screen.public_url).netloc if screen.public_url else None  # type: ignore[attr-defined]
-    with contextlib.ExitStack() as serving:  # undone from the last: the endpoint, the API, then the last save
-        serving.callback(_last_save, lottery, saving, stopped)
+    endpoint = None
+    with contextlib.ExitStack() as serving:  # undone from the last: the endpoint, the API, the last save, then `kill` as it was
         serving.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, _interrupt))  # `kill` stops it as Ctrl-C does
+        serving.callback(_last_save, lottery, saving, stopped)
         serving.callback(server.server_close)
-        endpoint = None
         if args.aws:
             aws_port = AWS_PORT if args.aws_port is None else args.aws_port
             endpoint = serving.enter_context(listening(aws_port, lambda: Endpoint(lottery, aws_port, writing, save)))
@@ -251,13 +259,15 @@ def cmd_serve(lottery, args) -> int:
               f" GET /draws/{{id}}/proof, GET /winners, the draw night's /night routes) and its page at http://127.0.0.1:{port}/"
               f"{phones}; Ctrl-C stops", flush=True)
         if endpoint:
-            variables = environment(endpoint.url, lottery.region, lottery.outputs)
+            variables = environment(endpoint.url, lottery.region, lottery.outputs, f"http://127.0.0.1:{port}/")
             path = env_file(args.state_dir, args.stack)
             write_env(path, variables)
             serving.callback(path.unlink, missing_ok=True)
             print(describe(endpoint, path, variables), end="", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
+    if endpoint:
+        endpoint.announce()  # what the draws that ended while it stopped published
     return 0
 
 
@@ -274,12 +284,21 @@ def listening(port: int, make: Callable[[], T]) -> T:
 
 
 def _last_save(lottery, saving: threading.Lock, stopped: threading.Event) -> None:
-    with saving:  # let the draws the server started end, so the last save holds them whole
-        deadline = time.monotonic() + DRAW_TIMEOUT_S
-        while _running(lottery) and time.monotonic() < deadline:
-            time.sleep(POLL_S)
-        lottery.saved()
-        stopped.set()
+    """Let the draws the server started end, then save them whole. Ctrl-C and `kill` wait for it:
+    interrupted, it would lose what was written since the last save (SIGKILL still stops it)."""
+    kept = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with saving:
+            deadline = time.monotonic() + DRAW_TIMEOUT_S
+            if _running(lottery):
+                print("Stopping: the running draws end first, then everything is saved", file=sys.stderr, flush=True)
+            while _running(lottery) and time.monotonic() < deadline:
+                time.sleep(POLL_S)
+            lottery.saved()
+            stopped.set()
+    finally:
+        for sig, handler in kept.items():
+            signal.signal(sig, handler)
 
 
 def _interrupt(signum, frame):

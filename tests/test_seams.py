@@ -2,6 +2,7 @@
 put back exactly after it; importing the twin or the command changes nothing."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -119,3 +120,11 @@ def test_a_hook_around_a_method_another_hook_replaced_calls_through_it(monkeypat
 def test_uninstall_without_install_is_an_error():
     with pytest.raises(RuntimeError, match="without install"):
         seams.uninstall()
+
+
+def test_an_endpoint_url_in_the_environment_does_not_lead_the_twin_past_moto(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # what `. .lottery/dev.aws.env` leaves in a shell
+    monkeypatch.delenv(seams.IGNORE_ENDPOINTS, raising=False)
+    with OfflineStack("dev", tmp_path) as stack:  # deployed, and drawn by the handlers, in moto
+        assert stack.draw({"input": 1})["status"] == "SUCCEEDED"
+    assert seams.IGNORE_ENDPOINTS not in os.environ

@@ -37,7 +37,8 @@ def test_the_readme_tutorial_runs_as_written(tmp_path):
     (checkout / ".venv").symlink_to(ROOT / ".venv")
     # As written, but on free ports: 8080 and 4566 may be taken on this machine. The client reads the port from the env file.
     server = subprocess.Popen(["bash", "-c", serve.strip() + " --port 0 --aws-port 0"], cwd=checkout, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a terminal's job has it
     try:
         env_file = checkout / ".lottery" / "dev.aws.env"
         deadline = time.monotonic() + 240
@@ -51,11 +52,15 @@ def test_the_readme_tutorial_runs_as_written(tmp_path):
         drawn = [line.split("\t") for line in lines[lines.index("SUCCEEDED") + 1:]]
         assert len(drawn) == 2 and all(len(w) == 2 for w in drawn)
 
-        refused = bash(". .lottery/dev.aws.env\n. .venv/bin/activate\n" + aside, checkout)
+        refused = bash(". .venv/bin/activate\n. .lottery/dev.aws.env\n" + aside, checkout)
         assert refused.returncode != 0 and "(ValidationException) when calling the BatchWriteItem operation" in refused.stderr
     finally:
         os.killpg(server.pid, signal.SIGINT)  # Ctrl-C
-        printed = server.communicate(timeout=120)[0]
+        try:
+            printed = server.communicate(timeout=120)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            raise
     assert server.returncode == 0 and not env_file.exists()
     (announced,) = re.findall(r"^Notification: Congrats! \[(.*)\] You have been selected as the Lucky Champ!$", printed, re.M)
     assert sorted(announced.split(", ")) == sorted(name for _, name in drawn)

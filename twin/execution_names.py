@@ -12,6 +12,6 @@ from collections.abc import Callable
 
 def around_start_execution(moto_start_execution: Callable) -> Callable:
     def start_execution(self, state_machine_arn, name=None, *rest, **options):
-        return moto_start_execution(self, state_machine_arn, name or str(uuid.uuid4()), *rest, **options)
+        return moto_start_execution(self, state_machine_arn, str(uuid.uuid4()) if name is None else name, *rest, **options)
 
     return start_execution

@@ -12,6 +12,10 @@ The hooks of a session; why each exists is told where its replacement lives:
 - moto's Lambda: `LambdaFunction._invoke_lambda` runs the deployed zip in this process, where moto
   would start a container (lambdas.py);
 - `os.environ`'s class: each invocation sees its own function's variables (lambdas.py);
+- `os.environ["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]`: botocore's switch that makes every client
+  of the session, the handlers' too, ignore `AWS_ENDPOINT_URL` (and its per-service forms) in the
+  environment, which would send them past moto to that URL: a shell that sourced what
+  `lottery serve --aws` printed still runs offline commands offline;
 - moto's botocore stubber: `BotocoreStubber.__call__` answers injected faults first (faults.py);
 - the clocks of moto's ASL Retry and of botocore's backoff: their sleeps scaled (retries.py);
 - moto's ASL parser: `AmazonStateLanguageParser.parse` keeps each definition's tree, one parse at
@@ -179,12 +183,30 @@ def _replace(owner: object, name: str, value: object) -> Callable[[], None]:
     return lambda: delattr(owner, name)
 
 
+IGNORE_ENDPOINTS = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+
+
+def _set_environ(name: str, value: str) -> Callable[[], None]:
+    """Set an environment variable; return what puts back the variable as it was (or none)."""
+    was = os.environ.get(name)
+    os.environ[name] = value
+
+    def put_back() -> None:
+        if was is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = was
+
+    return put_back
+
+
 def install() -> None:
     """Put every hook in, unless a session has them in already; each call needs an `uninstall()`."""
     global _sessions
     with _lock:
         if _sessions == 0:
             try:
+                _undo.append(_set_environ(IGNORE_ENDPOINTS, "true"))
                 for owner, name, value in _hooks():
                     if isinstance(value, Around):
                         value = value.wrap(getattr(owner, name))
