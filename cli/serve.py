@@ -245,8 +245,10 @@ def cmd_serve(lottery, args) -> int:
     screen.public_url = _public_url(port) if args.phones else None
     server.public_host = urlsplit(screen.public_url).netloc if screen.public_url else None  # type: ignore[attr-defined]
     endpoint = None
-    with contextlib.ExitStack() as serving:  # undone from the last: the endpoint, the API, the last save, then `kill` as it was
-        serving.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, _interrupt))  # `kill` stops it as Ctrl-C does
+    with contextlib.ExitStack() as serving:  # undone from the last: the endpoint, the API, the last save, then the signals
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        serving.callback(lambda: [signal.signal(sig, handler) for sig, handler in handlers.items()])
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
         serving.callback(_last_save, lottery, saving, stopped)
         serving.callback(server.server_close)
         if args.aws:
@@ -266,6 +268,8 @@ def cmd_serve(lottery, args) -> int:
             print(describe(endpoint, path, variables), end="", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
+        for sig in handlers:  # stopping: a second Ctrl-C or `kill` would lose what the last save keeps (SIGKILL still stops it)
+            signal.signal(sig, signal.SIG_IGN)
     if endpoint:
         endpoint.announce()  # what the draws that ended while it stopped published
     return 0
@@ -284,21 +288,15 @@ def listening(port: int, make: Callable[[], T]) -> T:
 
 
 def _last_save(lottery, saving: threading.Lock, stopped: threading.Event) -> None:
-    """Let the draws the server started end, then save them whole. Ctrl-C and `kill` wait for it:
-    interrupted, it would lose what was written since the last save (SIGKILL still stops it)."""
-    kept = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with saving:
-            deadline = time.monotonic() + DRAW_TIMEOUT_S
-            if _running(lottery):
-                print("Stopping: the running draws end first, then everything is saved", file=sys.stderr, flush=True)
-            while _running(lottery) and time.monotonic() < deadline:
-                time.sleep(POLL_S)
-            lottery.saved()
-            stopped.set()
-    finally:
-        for sig, handler in kept.items():
-            signal.signal(sig, handler)
+    """Let the draws the server started end, then save them whole."""
+    with saving:
+        deadline = time.monotonic() + DRAW_TIMEOUT_S
+        if _running(lottery):
+            print("Stopping: the running draws end first, then everything is saved", file=sys.stderr, flush=True)
+        while _running(lottery) and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+        lottery.saved()
+        stopped.set()
 
 
 def _interrupt(signum, frame):

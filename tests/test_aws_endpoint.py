@@ -227,7 +227,10 @@ def test_stopping_with_draws_running_saves_them_whole(served):  # the module's l
         arns = list(pool.map(lambda _: sfn.start_execution(stateMachineArn=served.env["STATE_MACHINE_ARN"],
                                                            input='{"input": 1}')["executionArn"], range(10)))
     served.process.send_signal(signal.SIGTERM)
-    assert served.process.wait(timeout=DEADLINE_S) == 0 and not (served.state_dir / "dev.aws.env").exists()
+    until(lambda: not (served.state_dir / "dev.aws.env").exists(), "the exports withdrawn, as stopping begins")
+    for impatient in (signal.SIGTERM, signal.SIGINT):  # pressed again while the draws end: the last save goes on
+        served.process.send_signal(impatient)
+    assert served.process.wait(timeout=DEADLINE_S) == 0
     saved = served.saved()
     names = {arn.rsplit(":", 1)[1] for arn in arns}
     assert {d["status"] for d in saved["draws_table"] if d["draw_id"] in names} == {"drawn"}
