@@ -54,10 +54,15 @@ def main() -> None:
         with lock:
             yield None
 
+    def save(stack):  # as `lottery serve` saves, twice a second: whenever no draw runs
+        with writing(-1):
+            if not stack.busy():
+                stack.saved()
+
     roster = "employee_id,employee_name\n" + "".join(f"e{i},Employee {i}\n" for i in range(4 * args.draws + 40))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line a request
     with tempfile.TemporaryDirectory() as state_dir, OfflineStack("dev", Path(state_dir)) as stack, \
-            contextlib.redirect_stdout(io.StringIO()), Endpoint(stack, 0, writing, lambda: None) as served:  # and its announcements
+            contextlib.redirect_stdout(io.StringIO()), Endpoint(stack, 0, writing, lambda: save(stack)) as served:  # and its announcements
         stack.import_roster(roster)
         env = environment(served.url, stack.region, stack.outputs, "")
         sfn = boto3.client("stepfunctions", endpoint_url=served.url, region_name=stack.region,

@@ -16,63 +16,92 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # moto checks no signature
 TICK_S = 0.5  # how often the endpoint saves the draws its clients started, and prints their announcements
 WAIT_S = 30.0  # how long a request waits for a save, or another request, to end before a 503
 IDLE_S = 60.0  # a connection silent this long is closed: a client that stalls mid-request holds nothing
 UNSAVED = {"sqs"}  # writes nothing the state keeps, and may wait (ReceiveMessage polls up to 20 s): never waits for a save
-SERVICE = re.compile(r"Credential=[^/,]*/\d{8}/[^/]*/([^/]+)/aws4_request")  # SigV4's scope: .../<date>/<region>/<service>/...
+CONTROLS = ("moto_api", "instance_metadata")  # moto's own (moto_api, moto_api._internal, ...): its reset would empty every backend
+XML = {"s3": "{body}", "sns": "<ErrorResponse>{body}</ErrorResponse>", "iam": "<ErrorResponse>{body}</ErrorResponse>",
+       "sts": "<ErrorResponse>{body}</ErrorResponse>", "cloudwatch": "<ErrorResponse>{body}</ErrorResponse>"}
+SIGNED = re.compile(r"AWS4-HMAC-SHA256 Credential=[^/,\s]+/\d{8}/[^/,]+/[^/,]+/aws4_request")  # SigV4's scope
 Writing = Callable[[float], AbstractContextManager[str | None]]
 
 
-def guarded(app: Callable, port: int, writing: Writing) -> Callable:
-    """`app` (WSGI) for AWS clients on this machine only; each request answered whole between two
-    of the server's saves (`writing`), and none after the last."""
+class Refused(Exception):
+    """Why a request is not served: (HTTP status, AWS error code, message)."""
+
+
+def guarded(moto, port: int, writing: Writing, in_background: Callable[[], AbstractContextManager]) -> Callable:
+    """moto's app (a DomainDispatcherApplication) for AWS clients on this machine only; each request
+    answered whole between two of the server's saves (`writing`), and none after the last, with
+    the S3 notifications it causes invoked in the background (`in_background`), as on AWS."""
     hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")}
 
     def wsgi(environ, start_response):
-        service = _service(environ)
-        refused = _refused(environ, hosts, service)
-        if refused is None:
+        backend = None
+        try:
+            _check_client(environ, hosts)
             _read_body(environ)  # before waiting: a client slow to send holds up nobody
-            if service in UNSAVED:
-                return list(app(environ, start_response))
+            backend = backend_of(moto, environ)  # what moto answers it with: checked, not guessed from the path
+            _check_request(environ, backend)
+            if backend in UNSAVED:
+                return list(moto(environ, start_response))
             with writing(WAIT_S) as busy:
-                if not busy:  # the whole answer made here: nothing is written after the last save
-                    return list(app(environ, start_response))
-                refused = "503 Service Unavailable", "ServiceUnavailable", busy
-        status, kind, message = refused
-        start_response(status, [("Content-Type", "application/x-amz-json-1.0")])
-        return [json.dumps({"__type": kind, "message": message}).encode()]
+                if busy:
+                    raise Refused("503 Service Unavailable", "ServiceUnavailable",
+                                  f"{busy}: a save, or a request that writes, held it; try again")
+                with in_background():  # the whole answer made here: nothing is written after the last save
+                    return list(moto(environ, start_response))
+        except Refused as refused:
+            status, code, message = refused.args
+            body = json.dumps({"__type": code, "message": message})
+            kind = "application/x-amz-json-1.0"
+            if backend in XML:
+                body = XML[backend].format(body=f"<Error><Code>{code}</Code><Message>{escape(message)}</Message></Error>")
+                kind = "text/xml"
+            start_response(status, [("Content-Type", kind)])
+            return [body.encode()]
 
     return wsgi
 
 
-def _service(environ: dict) -> str | None:
-    """The service a SigV4-signed request is for: from its Authorization header, or a presigned URL's query."""
-    if found := SERVICE.search(environ.get("HTTP_AUTHORIZATION", "")):
-        return found.group(1)
-    scope = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0].split("/")
-    return scope[3] if len(scope) == 5 else None
+def backend_of(moto, environ: dict) -> str:
+    """The backend moto routes the request to (moto decides by the signature's scope, the path or the body)."""
+    app = moto.get_application(environ)
+    with moto.lock:
+        return next(name for name, made in moto.app_instances.items() if made is app)
 
 
-def _refused(environ: dict, hosts: set[str], service: str | None) -> tuple[str, str, str] | None:
-    """Why a request is not served, if it is not. Every AWS client signs its requests (SigV4), and
-    sends neither an Origin nor a Host other than the endpoint's; a web page open in a browser on
-    this machine can do none of that (moto's app would allow it every origin). moto's own controls
-    (its reset among them, reached by path or by a signature for "motoapi") would wipe the stack."""
+def _check_client(environ: dict, hosts: set[str]) -> None:
+    """Refused unless it comes from an AWS client on this machine. Every AWS client signs its
+    requests (SigV4: an Authorization header, or an S3 presigned URL), and sends neither an Origin
+    nor a Host other than the endpoint's; a web page open in a browser on this machine can do none
+    of that without a preflight (moto's app would allow it every origin)."""
     host = environ.get("HTTP_HOST", "")
-    path = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
     if host not in hosts and not any(host.endswith("." + h) for h in hosts):  # and S3's bucket.localhost:port
-        return "403 Forbidden", "AccessDeniedException", f"Host {host!r} is not this endpoint's"
+        raise Refused("403 Forbidden", "AccessDenied", f"Host {host!r} is not this endpoint's")
     if "HTTP_ORIGIN" in environ:
-        return "403 Forbidden", "AccessDeniedException", "requests from web pages are not served"
-    if service is None:
-        return "403 Forbidden", "MissingAuthenticationTokenException", "sign requests with SigV4, as every AWS client does"
-    if service == "motoapi" or not path.startswith("/") or path.startswith("/moto-api"):
-        return "403 Forbidden", "AccessDeniedException", "moto's own controls are not served: they would undeploy the stack"
-    return None
+        raise Refused("403 Forbidden", "AccessDenied", "requests from web pages are not served")
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if not SIGNED.match(environ.get("HTTP_AUTHORIZATION", "")) and not {"X-Amz-Credential", "X-Amz-Signature"} <= set(query):
+        raise Refused("403 Forbidden", "MissingAuthenticationToken", "sign requests with SigV4, as every AWS client does")
+
+
+def _check_request(environ: dict, backend: str) -> None:
+    """Refused if moto would answer it with its own controls, if a presigned URL is not S3's (the
+    only service that has them), or if it subscribes an http(s) endpoint to a topic: moto delivers
+    to those inside the Publish, with no timeout, so one that never answers would hold the state."""
+    if backend.startswith(CONTROLS):
+        raise Refused("403 Forbidden", "AccessDenied", "moto's own controls are not served: they would undeploy the stack")
+    if "HTTP_AUTHORIZATION" not in environ and backend != "s3":
+        raise Refused("403 Forbidden", "AccessDenied", "only S3 takes presigned URLs")
+    if backend == "sns":
+        form = parse_qs(environ["wsgi.input"].getvalue().decode("utf-8", "replace"))
+        if form.get("Action") == ["Subscribe"] and form.get("Protocol", [""])[0].lower() in ("http", "https"):
+            raise Refused("400 Bad Request", "InvalidParameter", "http(s) subscriptions are not served offline; use sqs or email")
 
 
 def _read_body(environ: dict) -> None:
@@ -128,7 +157,7 @@ class Endpoint:
             self.server = make_server("127.0.0.1", port, moto, threaded=True, request_handler=Handler,
                                       fd=listening.fileno())  # werkzeug listens on a copy of it
         self.port = self.server.server_address[1]  # known once it listens (port 0 picks one)
-        self.server.app = guarded(moto, self.port, writing)
+        self.server.app = guarded(moto, self.port, writing, lottery.notifying_in_background)
         self.url = f"http://127.0.0.1:{self.port}"
         self.announced = len(lottery.announcements())  # earlier sessions' are not moto's to show
 
@@ -148,11 +177,11 @@ class Endpoint:
 
     def _tick(self) -> None:
         while not self.ended.wait(TICK_S):
-            try:
-                self.announce()
-                self.save()
-            except Exception as error:  # a client may delete what it reads (a topic, a table): the next tick tries again
-                print(f"lottery serve --aws: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+            for step in (self.announce, self.save):
+                try:
+                    step()
+                except Exception as error:  # a client may delete what they read (a table): the next tick tries again
+                    print(f"lottery serve --aws: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
 
     def announce(self) -> None:
         """Print the messages published on the Notification topic since the last look: what the

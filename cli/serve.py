@@ -237,7 +237,7 @@ def cmd_serve(lottery, args) -> int:
         # the items that changed meanwhile wait in changes.py for the next. One thread at a time saves,
         # so an item read earlier never overwrites the same item read later.
         with writing() as refused:
-            if not refused and not _running(lottery):
+            if not refused and not lottery.busy():
                 lottery.saved()
 
     server = listening(args.port, lambda: make_server(Router(), args.port, save, "0.0.0.0" if args.phones else "127.0.0.1"))
@@ -288,20 +288,26 @@ def listening(port: int, make: Callable[[], T]) -> T:
 
 
 def _last_save(lottery, saving: threading.Lock, stopped: threading.Event) -> None:
-    """Let the draws the server started end, then save them whole."""
-    with saving:
-        deadline = time.monotonic() + DRAW_TIMEOUT_S
-        if _running(lottery):
-            print("Stopping: the running draws end first, then everything is saved", file=sys.stderr, flush=True)
-        while _running(lottery) and time.monotonic() < deadline:
+    """Let the requests under way and the draws (and imports) they started end, then save them whole.
+    Whatever still runs after DRAW_TIMEOUT_S is saved as it stands, and said so."""
+    deadline = time.monotonic() + DRAW_TIMEOUT_S
+    held = saving.acquire(timeout=1)
+    if not held:
+        print("Stopping: waiting for the requests under way", file=sys.stderr, flush=True)
+        held = saving.acquire(timeout=max(deadline - time.monotonic(), 0))
+    try:
+        if lottery.busy():
+            print("Stopping: the running draws and imports end first, then everything is saved", file=sys.stderr, flush=True)
+        while lottery.busy() and time.monotonic() < deadline:
             time.sleep(POLL_S)
+        if not held or lottery.busy():
+            print(f"Stopping: still busy after {DRAW_TIMEOUT_S} s; saving what is written now", file=sys.stderr, flush=True)
         lottery.saved()
         stopped.set()
+    finally:
+        if held:
+            saving.release()
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-def _running(lottery) -> list[dict]:
-    return lottery.sfn.list_executions(stateMachineArn=lottery.outputs["state_machine_arn"], statusFilter="RUNNING")["executions"]

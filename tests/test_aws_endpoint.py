@@ -21,6 +21,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from cli.verify import verify
 from conftest import saved_items
@@ -63,14 +64,16 @@ def until(condition, what: str):
 def served(tmp_path_factory):
     """`lottery serve --aws` on free ports, and what it prints, line by line."""
     state_dir = tmp_path_factory.mktemp("state")
+    errors = (state_dir / "stderr.txt").open("w")
     process = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--aws", "--port", "0", "--aws-port", "0",
                                 "--state-dir", str(state_dir)], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                               stderr=errors, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     server = Served(process, state_dir)
     threading.Thread(target=lambda: server.printed.extend(process.stdout), daemon=True).start()
     try:
-        env_file = until(lambda: (state_dir / "dev.aws.env").exists() or process.poll() is not None, "the endpoint started")
-        assert env_file is True and process.poll() is None, server.printed
+        until(lambda: any(line.startswith("  export ALARM_TOPIC_ARN=") for line in server.printed) or process.poll() is not None,
+              "the endpoint started and printed its exports")
+        assert process.poll() is None, server.printed
         sourced = subprocess.run(["bash", "-c", f". {state_dir / 'dev.aws.env'} && env -0"], env={}, capture_output=True,
                                  text=True, check=True).stdout
         server.env = dict(line.split("=", 1) for line in sourced.split("\0") if "=" in line)  # what a shell sourcing it has
@@ -79,6 +82,7 @@ def served(tmp_path_factory):
         if process.poll() is None:
             process.kill()
         process.wait(timeout=60)
+        errors.close()
 
 
 def aws(served: Served, *args: str) -> subprocess.CompletedProcess:
@@ -184,6 +188,11 @@ def test_web_pages_unsigned_requests_and_motos_own_controls_are_refused(served):
     assert status(served, headers={"Host": "evil.example"}) == 403  # DNS rebinding
     assert status(served, headers={"Authorization": ""}) == 403  # unsigned, as a web page's form would be
     assert status(served, "/moto-api/reset") == 403
+    assert status(served, "/%6Doto-api/reset") == 403  # moto decodes the path it routes by
+    presigned = "?X-Amz-Credential=a%2F20260101%2Fr%2Fs3%2Faws4_request&X-Amz-Signature=0"  # what an <img> could ask for
+    for path in ("/moto-api/", "/moto-api/recorder/start-recording", "/moto-api/seed?a=1&"):
+        with pytest.raises(urllib.error.HTTPError, match="403"):
+            urllib.request.urlopen(served.url + path + presigned.lstrip("?" if "?" in path else ""), timeout=DEADLINE_S)
     motoapi = "AWS4-HMAC-SHA256 Credential=x/20260101/amazonaws.com/motoapi/aws4_request, SignedHeaders=host, Signature=0"
     port = served.url.rsplit(":", 1)[1]
     for target in (b"moto-api/reset", b"/"):  # moto would route either to its reset, by the path or by the signature
@@ -192,6 +201,13 @@ def test_web_pages_unsigned_requests_and_motos_own_controls_are_refused(served):
         assert answered.startswith(b"HTTP/1.1 403"), answered
     machines = served.client("stepfunctions").list_state_machines()["stateMachines"]
     assert [m["stateMachineArn"] for m in machines] == [served.env["STATE_MACHINE_ARN"]]  # still deployed
+
+
+def test_an_http_subscription_is_refused_by_name(served):
+    sns = served.client("sns")
+    with pytest.raises(ClientError, match=r"InvalidParameter.*http\(s\) subscriptions are not served offline"):
+        sns.subscribe(TopicArn=served.env["NOTIFICATION_TOPIC_ARN"], Protocol="http", Endpoint=served.url)
+    assert all(s["Protocol"] != "http" for s in sns.list_subscriptions()["Subscriptions"])
 
 
 def test_a_stalled_client_and_a_long_poll_hold_up_no_one(served):
@@ -231,6 +247,7 @@ def test_stopping_with_draws_running_saves_them_whole(served):  # the module's l
     for impatient in (signal.SIGTERM, signal.SIGINT):  # pressed again while the draws end: the last save goes on
         served.process.send_signal(impatient)
     assert served.process.wait(timeout=DEADLINE_S) == 0
+    assert "lottery serve --aws:" not in (served.state_dir / "stderr.txt").read_text()  # the ticker never failed
     saved = served.saved()
     names = {arn.rsplit(":", 1)[1] for arn in arns}
     assert {d["status"] for d in saved["draws_table"] if d["draw_id"] in names} == {"drawn"}

@@ -2,12 +2,14 @@
 winners become WinnerDrawn events; every failure lands in the dead-letter queue."""
 
 import json
+import time
 
 import boto3
 import pytest
 
 from conftest import live_roster
 from handlers import winner_events
+from twin import lambdas
 from twin.faults import Fault, inject
 from twin.program import SAMPLE_ROSTER
 from twin.stack import OfflineStack
@@ -60,6 +62,21 @@ def test_the_seeds_request_items_json_uploaded_is_imported_and_other_files_are_n
     dev.upload_roster(SAMPLE_ROSTER.read_text(), "request-items.json")
     assert "request-items.json is the live roster" in dev.roster_notices()[-1]
     assert [e["employee_id"] for e in employees(dev)] == [f"{n:03}" for n in range(1, 11)]
+
+
+def test_through_the_endpoint_an_upload_answers_before_its_import_runs(dev):
+    before = employees(dev)
+    with lambdas.invocation_lock:  # no function can run meanwhile: an import inside the upload would wait here for ever
+        with dev.notifying_in_background():  # as `lottery serve --aws` answers each request
+            dev.upload_roster(ROSTER)
+        assert dev.busy() and employees(dev) == before
+    deadline = time.monotonic() + 60
+    while dev.busy():
+        assert time.monotonic() < deadline, "the import never ended"
+        time.sleep(0.05)
+    assert [e["employee_id"] for e in employees(dev)] == ["x1", "x2", "x3"]
+    dev.upload_roster(ROSTER.replace("x3,Zo", "x4,Wu"))  # outside the block: the import runs inside the upload
+    assert not dev.busy() and [e["employee_id"] for e in employees(dev)] == ["x1", "x2", "x4"]
 
 
 def test_a_bad_upload_changes_nothing_and_its_rejection_names_the_line(dev):

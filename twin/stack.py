@@ -17,7 +17,7 @@ from moto.dynamodb.models.table import Table
 from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-from . import changes, seams, state
+from . import changes, notifications, seams, state
 from .lottery import TABLES, Lottery
 from .mocks import MotoMocks
 from .program import PROJECT_DIR, SAMPLE_ROSTER, read_config, run_program
@@ -104,8 +104,20 @@ class OfflineStack(Lottery):
         return sorted(({"employee_id": i.attrs["employee_id"].value, "employee_name": i.attrs["employee_name"].value}
                        for i in list(items.values())), key=lambda e: e["employee_id"])
 
+    def busy(self) -> bool:
+        """Whether a draw runs, or an S3 notification invoked in the background (the endpoint's) has
+        not ended: a save now could keep half of what it writes."""
+        return notifications.pending() > 0 or bool(self.sfn.list_executions(
+            stateMachineArn=self.outputs["state_machine_arn"], statusFilter="RUNNING")["executions"])
+
+    @staticmethod
+    def notifying_in_background():
+        """S3 notifications caused inside this block invoke their function in a thread of their own, as on AWS."""
+        return notifications.in_background()
+
     def _sent(self, topic_arn: str) -> list[str]:
-        return [n[1] for n in sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics[topic_arn].sent_notifications]
+        topic = sns_backends[DEFAULT_ACCOUNT_ID][self.region].topics.get(topic_arn)  # a client may delete it
+        return [n[1] for n in topic.sent_notifications] if topic else []
 
     def announcements(self) -> list[str]:
         """Every message published on the Notification topic, oldest first."""
