@@ -24,8 +24,8 @@ WAIT_S = 30.0  # how long a request waits for a save, or another request, to end
 IDLE_S = 60.0  # a connection silent this long is closed: a client that stalls mid-request holds nothing
 UNSAVED = {"sqs"}  # writes nothing the state keeps, and may wait (ReceiveMessage polls up to 20 s): never waits for a save
 CONTROLS = ("moto_api", "instance_metadata")  # moto's own (moto_api, moto_api._internal, ...): its reset would empty every backend
-XML = {"s3": "{body}", "sns": "<ErrorResponse>{body}</ErrorResponse>", "iam": "<ErrorResponse>{body}</ErrorResponse>",
-       "sts": "<ErrorResponse>{body}</ErrorResponse>", "cloudwatch": "<ErrorResponse>{body}</ErrorResponse>"}
+# An error as each protocol's clients read it: S3's <Error>, the query protocol's <ErrorResponse><Error>, else JSON.
+XML = {"s3": "{}", **dict.fromkeys(("sns", "iam", "sts", "cloudwatch"), "<ErrorResponse>{}</ErrorResponse>")}
 SIGNED = re.compile(r"AWS4-HMAC-SHA256 Credential=[^/,\s]+/\d{8}/[^/,]+/[^/,]+/aws4_request")  # SigV4's scope
 Writing = Callable[[float], AbstractContextManager[str | None]]
 
@@ -60,7 +60,7 @@ def guarded(moto, port: int, writing: Writing, in_background: Callable[[], Abstr
             body = json.dumps({"__type": code, "message": message})
             kind = "application/x-amz-json-1.0"
             if backend in XML:
-                body = XML[backend].format(body=f"<Error><Code>{code}</Code><Message>{escape(message)}</Message></Error>")
+                body = XML[backend].format(f"<Error><Code>{code}</Code><Message>{escape(message)}</Message></Error>")
                 kind = "text/xml"
             start_response(status, [("Content-Type", kind)])
             return [body.encode()]
