@@ -25,7 +25,7 @@ IDLE_S = 60.0  # a connection silent this long is closed: a client that stalls m
 UNSAVED = {"sqs"}  # writes nothing the state keeps, and may wait (ReceiveMessage polls up to 20 s): never waits for a save
 CONTROLS = ("moto_api", "instance_metadata")  # moto's own (moto_api, moto_api._internal, ...): its reset would empty every backend
 # An error as each protocol's clients read it: S3's <Error>, the query protocol's <ErrorResponse><Error>, else JSON.
-XML = {"s3": "{}", **dict.fromkeys(("sns", "iam", "sts", "cloudwatch"), "<ErrorResponse>{}</ErrorResponse>")}
+XML = {"s3": "{}", **dict.fromkeys(("sns", "iam", "sts"), "<ErrorResponse>{}</ErrorResponse>")}
 SIGNED = re.compile(r"AWS4-HMAC-SHA256 Credential=[^/,\s]+/\d{8}/[^/,]+/[^/,]+/aws4_request")  # SigV4's scope
 Writing = Callable[[float], AbstractContextManager[str | None]]
 
@@ -43,10 +43,9 @@ def guarded(moto, port: int, writing: Writing, in_background: Callable[[], Abstr
     def wsgi(environ, start_response):
         backend = None
         try:
-            _check_client(environ, hosts)
             _read_body(environ)  # before waiting: a client slow to send holds up nobody
             backend = backend_of(moto, environ)  # what moto answers it with: checked, not guessed from the path
-            _check_request(environ, backend)
+            _check_client(environ, hosts, backend)
             if backend in UNSAVED:
                 return list(moto(environ, start_response))
             with writing(WAIT_S) as busy:
@@ -68,40 +67,37 @@ def guarded(moto, port: int, writing: Writing, in_background: Callable[[], Abstr
     return wsgi
 
 
-def backend_of(moto, environ: dict) -> str:
-    """The backend moto routes the request to (moto decides by the signature's scope, the path or the body)."""
-    app = moto.get_application(environ)
+def backend_of(moto, environ: dict) -> str | None:
+    """The backend moto routes the request to (moto decides by the signature's scope, the path or the
+    body), or None when moto cannot tell (it would answer with an error page)."""
+    try:
+        app = moto.get_application(environ)
+    except Exception:  # a scope naming no service moto has, a DynamoDB request without its target, ...
+        return None
     with moto.lock:
-        return next(name for name, made in moto.app_instances.items() if made is app)
+        return next((name for name, made in moto.app_instances.items() if made is app), None)
 
 
-def _check_client(environ: dict, hosts: set[str]) -> None:
-    """Refused unless it comes from an AWS client on this machine. Every AWS client signs its
-    requests (SigV4: an Authorization header, or an S3 presigned URL), and sends neither an Origin
-    nor a Host other than the endpoint's; a web page open in a browser on this machine can do none
-    of that without a preflight (moto's app would allow it every origin)."""
+def _check_client(environ: dict, hosts: set[str], backend: str | None) -> None:
+    """Refused unless it comes from an AWS client on this machine and is for a service moto has.
+    Every AWS client signs its requests (SigV4: an Authorization header, or for S3 a presigned URL)
+    and sends neither an Origin nor a Host other than the endpoint's; a web page open in a browser
+    on this machine can do none of that without a preflight (moto's app would allow it every
+    origin). moto's own controls (its reset would empty every backend, the deployed stack's too)
+    are refused however a request reaches them: by moto's routing, not by the path as sent."""
     host = environ.get("HTTP_HOST", "")
     if host not in hosts and not any(host.endswith("." + h) for h in hosts):  # and S3's bucket.localhost:port
         raise Refused("403 Forbidden", "AccessDenied", f"Host {host!r} is not this endpoint's")
     if "HTTP_ORIGIN" in environ:
         raise Refused("403 Forbidden", "AccessDenied", "requests from web pages are not served")
-    query = parse_qs(environ.get("QUERY_STRING", ""))
-    if not SIGNED.match(environ.get("HTTP_AUTHORIZATION", "")) and not {"X-Amz-Credential", "X-Amz-Signature"} <= set(query):
-        raise Refused("403 Forbidden", "MissingAuthenticationToken", "sign requests with SigV4, as every AWS client does")
-
-
-def _check_request(environ: dict, backend: str) -> None:
-    """Refused if moto would answer it with its own controls, if a presigned URL is not S3's (the
-    only service that has them), or if it subscribes an http(s) endpoint to a topic: moto delivers
-    to those inside the Publish, with no timeout, so one that never answers would hold the state."""
+    presigned = {"X-Amz-Credential", "X-Amz-Signature"} <= set(parse_qs(environ.get("QUERY_STRING", "")))
+    if not SIGNED.match(environ.get("HTTP_AUTHORIZATION", "")) and not (presigned and backend == "s3"):
+        raise Refused("403 Forbidden", "MissingAuthenticationToken",
+                      "sign requests with SigV4, as every AWS client does (presigned URLs are S3's only)")
+    if backend is None:
+        raise Refused("400 Bad Request", "UnknownOperationException", "not a request for a service this endpoint serves")
     if backend.startswith(CONTROLS):
         raise Refused("403 Forbidden", "AccessDenied", "moto's own controls are not served: they would undeploy the stack")
-    if "HTTP_AUTHORIZATION" not in environ and backend != "s3":
-        raise Refused("403 Forbidden", "AccessDenied", "only S3 takes presigned URLs")
-    if backend == "sns":
-        form = parse_qs(environ["wsgi.input"].getvalue().decode("utf-8", "replace"))
-        if form.get("Action") == ["Subscribe"] and form.get("Protocol", [""])[0].lower() in ("http", "https"):
-            raise Refused("400 Bad Request", "InvalidParameter", "http(s) subscriptions are not served offline; use sqs or email")
 
 
 def _read_body(environ: dict) -> None:
@@ -177,7 +173,7 @@ class Endpoint:
 
     def _tick(self) -> None:
         while not self.ended.wait(TICK_S):
-            for step in (self.announce, self.save):
+            for step in (self.announce, self.save):  # the save gives up at once when a request holds the state
                 try:
                     step()
                 except Exception as error:  # a client may delete what they read (a table): the next tick tries again

@@ -22,10 +22,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 
-from .aws_endpoint import Endpoint, describe, env_file, environment, write_env
+from .aws_endpoint import WAIT_S, Endpoint, describe, env_file, environment, write_env
 from .siblings import DRAW_TIMEOUT_S, SCREEN_ROUTES, night_rows
 
 AWS_PORT = 4566  # `lottery serve --aws`: the port AWS tools know for a local endpoint (LocalStack's)
+SAVE_WAIT_S = 1.0  # how long a save waits for the requests under way before it leaves them to the next save
 POLL_S = 0.05  # how often a stopping server looks whether its draws have ended (and a client at a draw)
 
 
@@ -227,7 +228,7 @@ def cmd_serve(lottery, args) -> int:
         def handle(self, method, *request):
             if method != "POST":
                 return screen.handle(method, *request)
-            with writing() as refused:
+            with writing(WAIT_S) as refused:
                 if refused:
                     return 503, {"Content-Type": "application/json"}, json.dumps({"message": refused})
                 return screen.handle(method, *request)
@@ -235,8 +236,9 @@ def cmd_serve(lottery, args) -> int:
     def save():
         # After each request, if no draw runs: a save never holds half a draw (nor the pool's lease);
         # the items that changed meanwhile wait in changes.py for the next. One thread at a time saves,
-        # so an item read earlier never overwrites the same item read later.
-        with writing() as refused:
+        # so an item read earlier never overwrites the same item read later. A save that finds the
+        # state held by a request leaves it to the next (or the last): it never waits long for one.
+        with writing(SAVE_WAIT_S) as refused:
             if not refused and not lottery.busy():
                 lottery.saved()
 

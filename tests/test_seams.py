@@ -3,14 +3,16 @@ put back exactly after it; importing the twin or the command changes nothing."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
+import boto3
 import pytest
 
 from conftest import ROOT
 from hooks import as_installed
-from twin import seams
+from twin import deliveries_http, seams
 from twin.faults import Fault, inject
 from twin.stack import OfflineStack
 
@@ -128,3 +130,14 @@ def test_an_endpoint_url_in_the_environment_does_not_lead_the_twin_past_moto(tmp
     with OfflineStack("dev", tmp_path) as stack:  # deployed, and drawn by the handlers, in moto
         assert stack.draw({"input": 1})["status"] == "SUCCEEDED"
     assert seams.IGNORE_ENDPOINTS not in os.environ
+
+
+def test_an_http_subscriber_that_never_answers_holds_a_publish_for_the_timeout_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(deliveries_http, "TIMEOUT_S", 0.5)
+    with socket.create_server(("127.0.0.1", 0)) as silent, OfflineStack("dev", tmp_path) as stack:
+        sns = boto3.client("sns", region_name=stack.region)
+        topic = stack.outputs["notification_topic_arn"]
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"http://127.0.0.1:{silent.getsockname()[1]}/")
+        assert sns.publish(TopicArn=topic, Message="hello")["MessageId"]  # answered, though the subscriber never was
+        silent.settimeout(10)
+        silent.accept()[0].close()  # it was delivered to

@@ -66,7 +66,7 @@ def test_the_seeds_request_items_json_uploaded_is_imported_and_other_files_are_n
 
 def test_through_the_endpoint_an_upload_answers_before_its_import_runs(dev):
     before = employees(dev)
-    with lambdas.invocation_lock:  # no function can run meanwhile: an import inside the upload would wait here for ever
+    with lambdas.invocation_lock:  # no other thread's function can run: the import waits in its own until the block ends
         with dev.notifying_in_background():  # as `lottery serve --aws` answers each request
             dev.upload_roster(ROSTER)
         assert dev.busy() and employees(dev) == before

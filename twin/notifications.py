@@ -51,7 +51,12 @@ def around_invoke_awslambda(moto_invoke: Callable) -> Callable:
         thread = threading.Thread(target=run, name=f"s3-notification {fn_arn}", daemon=True)
         with _lock:  # counted before it starts: a save that looks now waits for it
             _pending.add(thread)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:
+            with _lock:
+                _pending.discard(thread)
+            raise
         return None
 
     return invoke

@@ -22,6 +22,8 @@ The hooks of a session; why each exists is told where its replacement lives:
   a time (asl_parse.py);
 - moto's S3 notifications: `_invoke_awslambda` invokes in a thread of its own inside
   `notifications.in_background()` (the endpoint's requests), as S3 does (notifications.py);
+- moto's SNS: `requests` as its models module calls it, each http(s) delivery with a timeout
+  (deliveries_http.py);
 - moto's Step Functions: `StepFunctionsParserBackend.start_execution` names an execution started
   without a name, as AWS does (execution_names.py);
 - moto's Step Functions integrations: `boto_client_for` shares one client per region and service
@@ -101,6 +103,7 @@ def _hooks() -> list[tuple[object, str, object]]:
         from moto.dynamodb.models import DynamoDBBackend
         from moto.dynamodb.models.table import Table
         from moto.s3 import notifications as s3_notifications
+        from moto.sns import models as sns_models
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
         from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -108,7 +111,18 @@ def _hooks() -> list[tuple[object, str, object]]:
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     # Imported here, before anything is replaced: each keeps the original it wraps.
-    from . import asl_parse, changes, execution_names, faults, lambdas, notifications, retries, sfn_clients, transactions
+    from . import (
+        asl_parse,
+        changes,
+        deliveries_http,
+        execution_names,
+        faults,
+        lambdas,
+        notifications,
+        retries,
+        sfn_clients,
+        transactions,
+    )
 
     _check("_invoke_lambda" in vars(LambdaFunction), "moto's LambdaFunction._invoke_lambda")
     _check(type(os.environ) is os._Environ, "os.environ (an os._Environ)")
@@ -118,6 +132,7 @@ def _hooks() -> list[tuple[object, str, object]]:
     _check(isinstance(vars(AmazonStateLanguageParser).get("parse"), staticmethod)
            and isinstance(vars(Preprocessor).get("_query_language_per_scope"), list),
            "moto's ASL parser (AmazonStateLanguageParser.parse, Preprocessor._query_language_per_scope)")
+    _check(getattr(sns_models, "requests", None) is deliveries_http.requests, "the `requests` moto's SNS delivers with")
     invoke = getattr(s3_notifications, "_invoke_awslambda", None)
     _check(callable(invoke) and _takes(invoke, "account_id", "event_body", "fn_arn", "region_name"),
            "moto's S3 notifications._invoke_awslambda(account_id, event_body, fn_arn, region_name)")
@@ -159,6 +174,7 @@ def _hooks() -> list[tuple[object, str, object]]:
         (AmazonStateLanguageParser, "parse", staticmethod(asl_parse.parse)),
         (StepFunctionsParserBackend, "start_execution", Around(execution_names.around_start_execution)),
         (s3_notifications, "_invoke_awslambda", Around(notifications.around_invoke_awslambda)),
+        (sns_models, "requests", deliveries_http.TimedRequests()),
         *((module, "boto_client_for", sfn_clients.client_for) for module in integrations),
         (backend_index, "backend_url_patterns", [http_apis, *backend_index.backend_url_patterns]),
         (moto_utils, "create_loader", _shared_loader),

@@ -9,6 +9,7 @@ from typing import cast
 
 import boto3
 from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
@@ -107,8 +108,13 @@ class OfflineStack(Lottery):
     def busy(self) -> bool:
         """Whether a draw runs, or an S3 notification invoked in the background (the endpoint's) has
         not ended: a save now could keep half of what it writes."""
-        return notifications.pending() > 0 or bool(self.sfn.list_executions(
-            stateMachineArn=self.outputs["state_machine_arn"], statusFilter="RUNNING")["executions"])
+        if notifications.pending():
+            return True
+        try:
+            running = self.sfn.list_executions(stateMachineArn=self.outputs["state_machine_arn"], statusFilter="RUNNING")
+        except ClientError:  # a client deleted the state machine: nothing of it runs
+            return False
+        return bool(running["executions"])
 
     @staticmethod
     def notifying_in_background():
