@@ -10,7 +10,10 @@ from . import functions
 from .draw import Draw
 from .scope import Scope
 
-ROSTER_SUFFIXES = (".csv", ".json")  # what parse_roster reads
+try:  # installed: handlers/ is inside this package (lottery_workflow.handlers)
+    from .handlers.roster import SUFFIXES as ROSTER_SUFFIXES
+except ImportError:  # a checkout: handlers/ beside components/
+    from handlers.roster import SUFFIXES as ROSTER_SUFFIXES
 
 
 def bucket_prefix(prefix: str) -> str:

@@ -22,6 +22,7 @@ from .common import POOL_KEY, SDK_CONFIG, InvalidRoster, LotteryError, plain, sc
 from .verifiable import ids_hash, initial_order, merkle_root, roster_leaves
 
 FIELDS = ("employee_id", "employee_name", "employee_entry_date", "lottery_serial")
+SUFFIXES = (".csv", ".json")  # the files parse_roster reads, by name: the roster bucket imports these uploads
 _MAX_REPORTED = 5
 
 

@@ -9,6 +9,7 @@ import boto3
 
 from .siblings import (
     POOL_KEY,
+    ROSTER_SUFFIXES,
     CommitRefused,
     announcement,
     bundle,
@@ -78,8 +79,8 @@ class Lottery:
         bucket = self.outputs.get("roster_bucket")
         if not bucket:
             raise NotifyError("this stack has no roster bucket (lottery:rosterUpload) or its outputs were not read (use --stack)")
-        if not key.endswith((".csv", ".json")):
-            key += ".csv"  # only these uploads trigger the import (components/roster_upload.py)
+        if not key.endswith(ROSTER_SUFFIXES):
+            key += ".csv"  # only these uploads trigger the import
         boto3.client("s3", region_name=self.region).put_object(Bucket=bucket, Key=key, Body=text.encode())
         self.saved()
 

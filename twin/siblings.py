@@ -17,6 +17,7 @@ if TYPE_CHECKING or CHECKOUT:
     from handlers.common import POOL_KEY, plain, scan_all
     from handlers.payloads import cause_message, execution_arn, outcome
     from handlers.proofs import bundle, prior_winners, roster
+    from handlers.roster import SUFFIXES as ROSTER_SUFFIXES
     from handlers.roster import parse_roster, write_roster
     from handlers.validate_winners import announcement
 else:
@@ -26,9 +27,10 @@ else:
     from ..handlers.common import POOL_KEY, plain, scan_all
     from ..handlers.payloads import cause_message, execution_arn, outcome
     from ..handlers.proofs import bundle, prior_winners, roster
+    from ..handlers.roster import SUFFIXES as ROSTER_SUFFIXES
     from ..handlers.roster import parse_roster, write_roster
     from ..handlers.validate_winners import announcement
 
-__all__ = ["CHECKOUT", "POOL_KEY", "CommitRefused", "announcement", "bundle", "cause_message", "execution_arn",
+__all__ = ["CHECKOUT", "POOL_KEY", "ROSTER_SUFFIXES", "CommitRefused", "announcement", "bundle", "cause_message", "execution_arn",
            "invoke_commit", "outcome", "parse_roster", "plain", "prior_winners", "roster", "scan_all", "write_all",
            "write_roster"]
