@@ -4,6 +4,7 @@ import contextlib
 import json
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import boto3
@@ -119,3 +120,12 @@ def saved_items(path: Path) -> dict[str, list[dict]]:
         for export, item in db.execute("SELECT tbl, item FROM items ORDER BY tbl, key"):
             items[export].append(plain({name: deserialize(value) for name, value in json.loads(item).items()}))
     return items
+
+
+def until(condition, what: str, timeout_s: float = 120):
+    """condition()'s first true value, looked for every 50 ms; a failed test naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.05)
+    return found

@@ -23,7 +23,7 @@ import pytest
 from botocore.config import Config
 
 from cli.verify import verify
-from conftest import saved_items
+from conftest import saved_items, until
 
 ROOT = Path(__file__).resolve().parents[1]
 AWS_CLI = Path(sys.executable).with_name("aws")
@@ -49,14 +49,6 @@ class Served:
 
     def saved(self) -> dict[str, list[dict]]:
         return saved_items(self.state_dir / "dev.sqlite")
-
-
-def until(condition, what: str):
-    deadline = time.monotonic() + DEADLINE_S
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.05)
-    return found
 
 
 @pytest.fixture(scope="module")

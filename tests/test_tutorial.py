@@ -6,10 +6,11 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
+
+from conftest import until
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_COPIED = shutil.ignore_patterns(".git", ".venv", ".lottery", "__pycache__", "node_modules", ".pytest_cache", "*.egg-info")
@@ -41,10 +42,8 @@ def test_the_readme_tutorial_runs_as_written(tmp_path):
                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a terminal's job has it
     try:
         env_file = checkout / ".lottery" / "dev.aws.env"
-        deadline = time.monotonic() + 240
-        while not env_file.exists():
-            assert server.poll() is None and time.monotonic() < deadline, "lottery serve --aws did not start"
-            time.sleep(0.1)
+        until(lambda: env_file.exists() or server.poll() is not None, "lottery serve --aws started", timeout_s=240)
+        assert server.poll() is None, "lottery serve --aws did not start"
         ran = bash(steps, checkout)
         assert ran.returncode == 0, ran.stderr
         lines = ran.stdout.strip().splitlines()

@@ -2,12 +2,11 @@
 winners become WinnerDrawn events; every failure lands in the dead-letter queue."""
 
 import json
-import time
 
 import boto3
 import pytest
 
-from conftest import live_roster
+from conftest import live_roster, until
 from handlers import winner_events
 from twin import lambdas
 from twin.faults import Fault, inject
@@ -70,10 +69,7 @@ def test_through_the_endpoint_an_upload_answers_before_its_import_runs(dev):
         with dev.notifying_in_background():  # as `lottery serve --aws` answers each request
             dev.upload_roster(ROSTER)
         assert dev.busy() and employees(dev) == before
-    deadline = time.monotonic() + 60
-    while dev.busy():
-        assert time.monotonic() < deadline, "the import never ended"
-        time.sleep(0.05)
+    until(lambda: not dev.busy(), "the import ended", timeout_s=60)
     assert [e["employee_id"] for e in employees(dev)] == ["x1", "x2", "x3"]
     dev.upload_roster(ROSTER.replace("x3,Zo", "x4,Wu"))  # outside the block: the import runs inside the upload
     assert not dev.busy() and [e["employee_id"] for e in employees(dev)] == ["x1", "x2", "x4"]
